@@ -1,0 +1,30 @@
+"""The `wp` command: one typer app that registers each command module of pipelines/commands.
+
+Command modules keep heavy imports (ray, torch, av) inside their functions so `wp --help` is instant.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from pipelines.commands import demo, ingest, manifest
+
+app = typer.Typer(
+    name="wp",
+    help="Build and curate training data for WorldPlay-style interactive video world models.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(manifest.app, name="manifest", help="Inspect and validate parquet manifests.")
+app.command("ingest")(ingest.command)
+app.command("demo")(demo.command)
+
+
+def main() -> None:
+    """Entry point of the `wp` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
