@@ -1,0 +1,276 @@
+"""Versioned Arrow schemas of the seven manifest tables, and building tables from row dicts.
+
+Every schema carries metadata ``{"wp.table": name, "wp.schema_version": SCHEMA_VERSION}`` and ends with
+the shared columns ``status`` ("ok" | "dropped" | "failed"), ``drop_reasons`` (list<string>, empty when
+none) and ``error`` (null when none). Id columns and ``status`` / ``drop_reasons`` are non-nullable;
+results a stage may not have produced (scores, paths of outputs, metrics) are nullable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+SCHEMA_VERSION = "1"
+STATUSES = ("ok", "dropped", "failed")
+
+ID_COLUMN: dict[str, str] = {
+    "sources": "source_id",
+    "clips": "clip_id",
+    "scenes": "scene_id",
+    "renders": "render_id",
+    "annotations": "item_id",
+    "samples": "sample_key",
+    "shards": "shard_id",
+}
+
+NUM_ACTION_CLASSES = 81  # length of annotations.action_histogram (see manifests.actions)
+
+
+def _f(name: str, type_: pa.DataType, nullable: bool = True) -> pa.Field:
+    return pa.field(name, type_, nullable=nullable)
+
+
+def _req(name: str, type_: pa.DataType) -> pa.Field:
+    return pa.field(name, type_, nullable=False)
+
+
+_STR, _I32, _I64, _F64, _BOOL = pa.string(), pa.int32(), pa.int64(), pa.float64(), pa.bool_()
+
+
+def list_of(value_type: pa.DataType) -> pa.DataType:
+    """list<value_type> with the child named "element", as parquet stores it (so schemas round-trip)."""
+    return pa.list_(pa.field("element", value_type))
+
+
+_COMMON = [
+    _req("status", _STR),
+    _req("drop_reasons", list_of(_STR)),
+    _f("error", _STR),
+]
+
+_FIELDS: dict[str, list[pa.Field]] = {
+    "sources": [
+        _req("source_id", _STR),
+        _req("uri", _STR),
+        _f("path", _STR),
+        _f("kind", _STR),  # "video" | "image_sequence"
+        _f("size_bytes", _I64),
+        _f("duration_s", _F64),
+        _f("fps", _F64),
+        _f("num_frames", _I64),
+        _f("width", _I32),
+        _f("height", _I32),
+        _f("codec", _STR),
+        _f("rotation", _I32),
+        _f("has_audio", _BOOL),
+        _f("pose_path", _STR),
+    ],
+    "clips": [
+        _req("clip_id", _STR),
+        _req("source_id", _STR),
+        _req("start_frame", _I64),
+        _req("end_frame", _I64),  # exclusive
+        _f("start_s", _F64),
+        _f("end_s", _F64),
+        _f("fps", _F64),
+        _f("width", _I32),
+        _f("height", _I32),
+        _f("path", _STR),  # clip mp4, relative to the manifest's folder
+        _f("meta_path", _STR),
+        _f("pose_path", _STR),  # poses that came with the source (Sekai), sliced to the clip
+        _f("score_shake", _F64),
+        _f("score_overlay_area", _F64),
+        _f("score_crowd", _F64),
+        _f("score_motion", _F64),
+        _f("score_sharpness", _F64),
+        _f("score_exposure", _F64),
+        _f("overlay_boxes", list_of(list_of(pa.float32()))),  # [K][4] x0, y0, x1, y1 normalised
+        _f("overlay_kinds", list_of(_STR)),  # [K] "watermark" | "logo" | "subtitle" | "bar" | ...
+    ],
+    "scenes": [
+        _req("scene_id", _STR),
+        _f("source_format", _STR),  # "dl3dv" | "nerfstudio" | "colmap" | "synthetic"
+        _f("path", _STR),
+        _f("width", _I32),
+        _f("height", _I32),
+        _f("num_images", _I32),
+        _f("num_train", _I32),
+        _f("num_test", _I32),
+        _f("num_points", _I64),
+        _f("num_gaussians", _I64),
+        _f("iterations", _I32),
+        _f("psnr_test", _F64),
+        _f("ssim_test", _F64),
+        _f("lpips_test", _F64),
+        _f("train_seconds", _F64),
+        _f("ply_path", _STR),
+        _f("cameras_path", _STR),
+    ],
+    "renders": [
+        _req("render_id", _STR),
+        _req("scene_id", _STR),
+        _f("trajectory_kind", _STR),
+        _f("seed", _I64),
+        _f("num_frames", _I64),
+        _f("fps", _F64),
+        _f("width", _I32),
+        _f("height", _I32),
+        _f("video_path", _STR),
+        _f("c2w_path", _STR),
+        _f("K_path", _STR),
+        _f("revisit_fraction", _F64),
+        _f("min_clearance", _F64),
+        _f("hole_fraction_mean", _F64),
+        _f("hole_fraction_max", _F64),
+        _f("repaired_frames", _I64),
+        _f("render_seconds", _F64),
+    ],
+    "annotations": [
+        _req("item_id", _STR),
+        _f("item_kind", _STR),  # "clip" | "render"
+        _f("pose_source", _STR),  # "gt" | "sekai" | "colmap" | "vipe" | ...
+        _f("pose_path", _STR),
+        _f("K_path", _STR),
+        _f("num_frames", _I64),
+        _f("num_latents", _I64),
+        _f("registered_fraction", _F64),
+        _f("reproj_error", _F64),
+        _f("track_length", _F64),
+        _f("pose_ate", _F64),  # vs ground truth, where known
+        _f("scale_rule", _STR),
+        _f("actions_path", _STR),
+        _f("action_histogram", list_of(_I32)),  # [81] counts per action label
+        _f("caption", _STR),
+        _f("captioner", _STR),
+        _f("caption_embedding_path", _STR),
+    ],
+    "samples": [
+        _req("sample_key", _STR),
+        _req("item_id", _STR),
+        _f("item_kind", _STR),
+        _f("shard_id", _STR),
+        _f("window_start", _I64),  # video frame index in the item
+        _f("window_len", _I64),  # video frames
+        _f("num_latents", _I64),
+        _f("fps", _F64),
+        _f("width", _I32),
+        _f("height", _I32),
+        _f("num_bytes", _I64),
+    ],
+    "shards": [
+        _req("shard_id", _STR),
+        _f("split", _STR),  # "train" | "val"
+        _f("path", _STR),
+        _f("num_samples", _I64),
+        _f("num_bytes", _I64),
+        _f("sha256", _STR),
+        _f("index_path", _STR),
+    ],
+}
+
+SCHEMAS: dict[str, pa.Schema] = {
+    name: pa.schema(fields + _COMMON, metadata={"wp.table": name, "wp.schema_version": SCHEMA_VERSION})
+    for name, fields in _FIELDS.items()
+}
+
+TABLES = tuple(SCHEMAS)
+
+
+def schema_for(table: str) -> pa.Schema:
+    """The Arrow schema of a manifest table."""
+    try:
+        return SCHEMAS[table]
+    except KeyError:
+        raise ValueError(f"unknown manifest table {table!r}; known: {', '.join(TABLES)}") from None
+
+
+def empty_table(table: str) -> pa.Table:
+    """A zero-row table with the table's schema."""
+    return schema_for(table).empty_table()
+
+
+def _plain(value: Any) -> Any:
+    """Turn numpy values and paths into the python values pyarrow converts."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _column(table: str, field: pa.Field, values: list[Any]) -> pa.Array:
+    try:
+        return pa.array(values, type=field.type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as exc:
+        for i, v in enumerate(values):  # find the first offending row for the message
+            try:
+                pa.array([v], type=field.type)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+                raise ValueError(
+                    f"{table}.{field.name}: row {i} has bad value {v!r} for type {field.type}: {exc}"
+                ) from exc
+        raise ValueError(f"{table}.{field.name}: cannot build column of type {field.type}: {exc}") from exc
+
+
+def rows_to_table(table: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """Build a manifest table from row dicts: missing nullable columns become null, values are cast.
+
+    ``drop_reasons`` defaults to ``[]``. Raises ValueError naming the column for an unknown column, a
+    missing required value or a value of the wrong type.
+    """
+    schema = schema_for(table)
+    names = set(schema.names)
+    for i, row in enumerate(rows):
+        extra = sorted(set(row) - names)
+        if extra:
+            raise ValueError(f"{table}: row {i} has unknown column(s) {extra}; schema has {schema.names}")
+    columns = []
+    for field in schema:
+        values = [_plain(row.get(field.name)) for row in rows]
+        if field.name == "drop_reasons":
+            values = [[] if v is None else v for v in values]
+        if not field.nullable:
+            missing = [i for i, v in enumerate(values) if v is None]
+            if missing:
+                raise ValueError(
+                    f"{table}.{field.name}: required column is missing or null in row {missing[0]}"
+                )
+        if field.name == "status":
+            bad = [(i, v) for i, v in enumerate(values) if v not in STATUSES]
+            if bad:
+                raise ValueError(
+                    f"{table}.status: row {bad[0][0]} has {bad[0][1]!r}; expected one of {STATUSES}"
+                )
+        columns.append(_column(table, field, values))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def detect_table(schema: pa.Schema, name_hint: str | None = None) -> str | None:
+    """Which manifest table a schema holds: its ``wp.table`` metadata, else its id column, else a hint.
+
+    ``name_hint`` is a file or folder name such as ``clips.parquet`` or ``clips``; None when unknown.
+    """
+    meta = schema.metadata or {}
+    name = meta.get(b"wp.table", b"").decode()
+    if name in SCHEMAS:
+        return name
+    # id columns also appear as foreign keys (clips.source_id): of the tables whose id column is present,
+    # take the one sharing the most column names.
+    present = set(schema.names)
+    candidates = [t for t, id_col in ID_COLUMN.items() if id_col in present]
+    if candidates:
+        return max(candidates, key=lambda t: len(present & set(SCHEMAS[t].names)))
+    if name_hint:
+        stem = os.path.basename(os.path.normpath(name_hint)).split(".")[0]
+        if stem in SCHEMAS:
+            return stem
+    return None
