@@ -146,7 +146,7 @@ def write_colmap_binary(model_dir: str | os.PathLike, model: ColmapModel) -> Pat
     b = io.BytesIO()
     b.write(struct.pack("<Q", len(model.xyz)))
     tracks = model.tracks or [np.zeros((0, 2), dtype=np.int64)] * len(model.xyz)
-    for pid, p, c, e, tr in zip(model.point3D_ids, model.xyz, model.rgb, model.error, tracks):
+    for pid, p, c, e, tr in zip(model.point3D_ids, model.xyz, model.rgb, model.error, tracks, strict=True):
         tr = np.asarray(tr).reshape(-1, 2)
         b.write(struct.pack("<Q3d3BdQ", int(pid), *p, *(int(v) for v in c), float(e), len(tr)))
         b.write(tr.astype("<i4").tobytes())

@@ -41,7 +41,7 @@ class ColmapCamera(NamedTuple):
 
     def K(self) -> np.ndarray:
         """Pixel intrinsic matrix [3, 3] (distortion parameters are not part of K)."""
-        p = dict(zip(CAMERA_MODELS[self.model][1], self.params))
+        p = dict(zip(CAMERA_MODELS[self.model][1], self.params, strict=True))
         fx = p.get("fx", p.get("f"))
         fy = p.get("fy", p.get("f"))
         return np.array([[fx, 0.0, p["cx"]], [0.0, fy, p["cy"]], [0.0, 0.0, 1.0]], dtype=np.float64)
@@ -49,7 +49,11 @@ class ColmapCamera(NamedTuple):
     def distortion(self) -> dict[str, float]:
         """Named distortion parameters of the model (empty for pinhole models)."""
         names = CAMERA_MODELS[self.model][1]
-        return {n: float(v) for n, v in zip(names, self.params) if n not in ("f", "fx", "fy", "cx", "cy")}
+        return {
+            n: float(v)
+            for n, v in zip(names, self.params, strict=True)
+            if n not in ("f", "fx", "fy", "cx", "cy")
+        }
 
 
 def make_camera(model: str, width: int, height: int, params) -> ColmapCamera:

@@ -140,7 +140,9 @@ def write_colmap_text(model_dir: str | os.PathLike, model: ColmapModel) -> Path:
         q, t = colmap_from_c2w(im.c2w)
         img_lines.append(f"{im.image_id} " + " ".join(map(_fmt, [*q, *t])) + f" {im.camera_id} {im.name}")
         img_lines.append(
-            " ".join(f"{_fmt(x)} {_fmt(y)} {int(p)}" for (x, y), p in zip(im.xys, im.point3D_ids))
+            " ".join(
+                f"{_fmt(x)} {_fmt(y)} {int(p)}" for (x, y), p in zip(im.xys, im.point3D_ids, strict=True)
+            )
         )
     atomic_write_text(d / "images.txt", "\n".join(img_lines) + "\n")
 
@@ -149,7 +151,7 @@ def write_colmap_text(model_dir: str | os.PathLike, model: ColmapModel) -> Path:
         "#   POINT3D_ID, X, Y, Z, R, G, B, ERROR, TRACK[]",
     ]
     tracks = model.tracks or [np.zeros((0, 2), dtype=np.int64)] * len(model.xyz)
-    for pid, p, c, e, tr in zip(model.point3D_ids, model.xyz, model.rgb, model.error, tracks):
+    for pid, p, c, e, tr in zip(model.point3D_ids, model.xyz, model.rgb, model.error, tracks, strict=True):
         fields = [str(int(pid)), *map(_fmt, p), *(str(int(v)) for v in c), _fmt(e)]
         fields += [str(int(v)) for v in np.asarray(tr).reshape(-1)]
         pt_lines.append(" ".join(fields))

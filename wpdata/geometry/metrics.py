@@ -59,7 +59,7 @@ def pairs_by_frames(n: int, delta: int) -> list[tuple[int, int]]:
     if delta < 1:
         raise ValueError(f"frame delta must be >= 1, got {delta}")
     ids = list(range(0, n, delta))
-    return list(zip(ids, ids[1:]))
+    return list(zip(ids, ids[1:], strict=False))
 
 
 def pairs_by_path(positions: np.ndarray, delta: float) -> list[tuple[int, int]]:

@@ -29,6 +29,6 @@ def write_tum(path: str | os.PathLike, t: np.ndarray, c2w: np.ndarray) -> Path:
     q = R_to_quat_wxyz(c2w[:, :3, :3])  # [N, 4] wxyz
     lines = [
         f"{ti:.9f} {p[0]:.9f} {p[1]:.9f} {p[2]:.9f} {qi[1]:.9f} {qi[2]:.9f} {qi[3]:.9f} {qi[0]:.9f}"
-        for ti, p, qi in zip(t, c2w[:, :3, 3], q)
+        for ti, p, qi in zip(t, c2w[:, :3, 3], q, strict=True)
     ]
     return atomic_write_text(path, "\n".join(lines) + "\n")

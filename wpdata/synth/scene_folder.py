@@ -65,35 +65,28 @@ def sample_surface_points(
 
 def _colmap_model(c2w, K, width, height, names, xyz, rgb, depths, rel_tol: float = 0.01) -> ColmapModel:
     """Tracks: every view where a point projects inside the image and matches the rendered depth."""
-    obs: list[list[tuple[int, int]]] = [[] for _ in range(len(xyz))]  # per point: (image_id, point2D_idx)
-    images = []
+    images, seen_count = [], np.zeros(len(xyz), np.int64)
     for i in range(len(c2w)):
         xy, z = project(K, c2w[i], xyz)
         inside = (z > NEAR) & (xy[:, 0] >= 0) & (xy[:, 0] < width) & (xy[:, 1] >= 0) & (xy[:, 1] < height)
         idx = np.nonzero(inside)[0]
         px = np.floor(xy[idx]).astype(int)
-        seen = np.abs(depths[i][px[:, 1], px[:, 0]] - z[idx]) <= rel_tol * z[idx]
-        idx = idx[seen]
-        for k, p in enumerate(idx):
-            obs[p].append((i + 1, k))
+        idx = idx[np.abs(depths[i][px[:, 1], px[:, 0]] - z[idx]) <= rel_tol * z[idx]]
+        seen_count[idx] += 1
         images.append(ColmapImage(i + 1, names[i], 1, c2w[i], xy[idx], idx.astype(np.int64)))
-    keep = np.array([len(o) >= 2 for o in obs], bool)
+    keep = seen_count >= 2
     new_id = np.full(len(xyz), -1, np.int64)
-    new_id[keep] = np.arange(1, keep.sum() + 1)
-    for im in images:  # renumber points (1-based, only those seen twice); drop single-view observations
+    new_id[keep] = np.arange(1, keep.sum() + 1)  # 1-based ids of points seen at least twice
+    tracks: list[list[tuple[int, int]]] = [[] for _ in range(int(keep.sum()))]
+    for im in images:
         ids = new_id[im.point3D_ids]
         im.xys, im.point3D_ids = im.xys[ids > 0], ids[ids > 0]
-    tracks = []
-    for p in np.nonzero(keep)[0]:
-        tracks.append(np.array([(img_id, 0) for img_id, _ in obs[p]], np.int64))
-    for im in images:  # point2D_idx is the position in the filtered keypoint list
         for k, pid in enumerate(im.point3D_ids):
-            tr = tracks[pid - 1]
-            tr[tr[:, 0] == im.image_id, 1] = k
+            tracks[pid - 1].append((im.image_id, k))
     cam = make_camera("PINHOLE", width, height, [K[0, 0], K[1, 1], K[0, 2], K[1, 2]])
     n = int(keep.sum())
     return ColmapModel({1: cam}, images, xyz[keep], rgb[keep].astype(np.uint8), np.zeros(n),
-                       np.arange(1, n + 1, dtype=np.int64), tracks)  # fmt: skip
+                       np.arange(1, n + 1, dtype=np.int64), [np.array(t, np.int64) for t in tracks])  # fmt: skip
 
 
 def write_dl3dv_scene(

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import ray.cloudpickle
 import yaml
 
 from pipelines.runtime import Stage, run_job
 from pipelines.runtime.store import list_parts, manifest_path
 
 REPO = Path(__file__).resolve().parents[3]
+ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # Ray workers cannot import test modules
 
 
 class Square(Stage):

@@ -52,7 +52,7 @@ def assert_models_equal(a: ColmapModel, b: ColmapModel, atol: float = 1e-12) -> 
     ia = sorted(a.images, key=lambda im: im.image_id)
     ib = sorted(b.images, key=lambda im: im.image_id)
     assert [(i.image_id, i.name, i.camera_id) for i in ia] == [(i.image_id, i.name, i.camera_id) for i in ib]
-    for x, y in zip(ia, ib):
+    for x, y in zip(ia, ib, strict=True):
         np.testing.assert_allclose(x.c2w, y.c2w, atol=atol)
         np.testing.assert_allclose(x.xys, y.xys, atol=atol)
         np.testing.assert_array_equal(x.point3D_ids, y.point3D_ids)
@@ -61,7 +61,7 @@ def assert_models_equal(a: ColmapModel, b: ColmapModel, atol: float = 1e-12) -> 
     np.testing.assert_allclose(a.xyz[oa], b.xyz[ob], atol=atol)
     np.testing.assert_array_equal(a.rgb[oa], b.rgb[ob])
     np.testing.assert_allclose(a.error[oa], b.error[ob], atol=atol)
-    for i, j in zip(oa, ob):
+    for i, j in zip(oa, ob, strict=True):
         np.testing.assert_array_equal(a.tracks[i], b.tracks[j])
 
 

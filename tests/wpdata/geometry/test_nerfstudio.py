@@ -55,7 +55,7 @@ def test_round_trip_with_per_frame_intrinsics(tmp_path: Path) -> None:
     assert meta["k1"] == 0.1 and "fl_x" not in meta and meta["frames"][1]["fl_x"] == 200
     back = read_nerfstudio(out)
     assert back.missing == [] and back.extra["aabb_scale"] == 4
-    for a, b in zip(frames, back.frames):
+    for a, b in zip(frames, back.frames, strict=True):
         np.testing.assert_allclose(b.c2w, a.c2w, atol=1e-12)
         np.testing.assert_allclose(b.K, a.K)
         assert (b.width, b.height, b.distortion) == (a.width, a.height, a.distortion)
