@@ -23,9 +23,16 @@ def _load(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
         return {k: z[k] for k in z.files}
 
 
-def read_vipe(root: str | os.PathLike, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Read ViPE results for video `name` under `root` -> (inds [N] int64, c2w [N, 4, 4], K [N, 3, 3])."""
+def read_vipe(root: str | os.PathLike, name: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read ViPE results for video `name` under `root` -> (inds [N] int64, c2w [N, 4, 4], K [N, 3, 3]).
+
+    `root` may instead be the `pose/<name>.npz` file itself (then `name` is left out).
+    """
     root = Path(root)
+    if name is None:
+        if root.suffix != ".npz" or root.parent.name != "pose":
+            raise ValueError(f"read_vipe: give (root, name) or a pose/<name>.npz path, got {root}")
+        root, name = root.parent.parent, root.stem
     pose = _load(root / "pose" / f"{name}.npz", ("data",))
     c2w = as_se3(pose["data"], f"{name} pose")  # [N, 4, 4]
     if c2w.ndim != 3:

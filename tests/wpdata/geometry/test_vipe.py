@@ -22,6 +22,8 @@ def test_round_trip(tmp_path: Path) -> None:
     assert inds.tolist() == [0, 2, 4, 6, 8, 10]
     np.testing.assert_allclose(c2w2, c2w, atol=1e-6)
     np.testing.assert_allclose(K2, np.broadcast_to(K, (6, 3, 3)))
+    inds3, c2w3, _ = read_vipe(tmp_path / "pose" / "clip.npz")
+    np.testing.assert_array_equal(c2w3, c2w2)
 
 
 def test_missing_key_and_file(tmp_path: Path) -> None:
