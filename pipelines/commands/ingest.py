@@ -16,8 +16,12 @@ def command(
     image_fps: float = typer.Option(30.0, "--image-fps", help="Frame rate given to image-sequence folders."),
     workers: int | None = typer.Option(None, "--workers", "-w", help="Probe workers (actor pool size)."),
     min_frames: int = typer.Option(16, "--min-frames", help="Drop sources with fewer frames (too_short)."),
-    min_side: int = typer.Option(64, "--min-side", help="Drop sources whose width or height is smaller (too_small)."),
-    resume: bool = typer.Option(True, "--resume/--no-resume", help="Skip sources already ok/dropped in the manifest."),
+    min_side: int = typer.Option(
+        64, "--min-side", help="Drop sources whose width or height is smaller (too_small)."
+    ),
+    resume: bool = typer.Option(
+        True, "--resume/--no-resume", help="Skip sources already ok/dropped in the manifest."
+    ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress while probing."),
 ) -> None:
     """Probe every video and image-sequence folder under INPUTS into OUT/manifests/sources.parquet."""

@@ -24,7 +24,7 @@ from pipelines.runtime.store import ManifestStore, done_ids, id_column_for
 from pipelines.runtime.summary import Counts, JobSummary, write_config, write_summary
 
 log = logging.getLogger(__name__)
-LOST = "lost by the runtime"
+LOST = "lost by the runtime (its worker died or Ray dropped its batch)"
 
 
 def job_dir(out_dir: str | Path, name: str) -> Path:
@@ -61,13 +61,24 @@ def _check_items(items: list[dict], id_column: str) -> None:
         seen.add(key)
 
 
-def _stream(todo: list[dict], stages: Sequence[Stage], id_column: str, store: ManifestStore,
-            run: Counts, progress: _Progress, concurrency: int | None) -> tuple[set[str], str | None]:
+def _stream(
+    todo: list[dict],
+    stages: Sequence[Stage],
+    id_column: str,
+    store: ManifestStore,
+    run: Counts,
+    progress: _Progress,
+    concurrency: int | None,
+) -> tuple[set[str], str | None]:
     """Run the stages, writing each row as it arrives; returns the keys seen and any runtime error."""
     ctx = DataContext.get_current()
     saved = (ctx.max_errored_blocks, ctx.enable_progress_bars)
     ctx.max_errored_blocks = -1  # a crashed block loses its items (recorded below), not the job
     ctx.enable_progress_bars = progress.enabled
+    data_log = logging.getLogger("ray.data")
+    saved_level = data_log.level
+    if not progress.enabled:
+        data_log.setLevel(logging.WARNING)
     seen: set[str] = set()
     runtime_error = None
     try:
@@ -83,6 +94,7 @@ def _stream(todo: list[dict], stages: Sequence[Stage], id_column: str, store: Ma
         log.error("Ray Data stopped early: %s", runtime_error)
     finally:
         ctx.max_errored_blocks, ctx.enable_progress_bars = saved
+        data_log.setLevel(saved_level)
     return seen, runtime_error
 
 
@@ -124,8 +136,14 @@ def run_job(
         "resume": resume,
         "concurrency": concurrency,
         "stages": [
-            {"class": type(s).__name__, "name": s.name, "num_cpus": s.num_cpus, "num_gpus": s.num_gpus,
-             "concurrency": s.concurrency, "batch_size": s.batch_size}
+            {
+                "class": type(s).__name__,
+                "name": s.name,
+                "num_cpus": s.num_cpus,
+                "num_gpus": s.num_gpus,
+                "concurrency": s.concurrency,
+                "batch_size": s.batch_size,
+            }
             for s in stages
         ],
         "config": config or {},

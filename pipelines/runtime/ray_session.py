@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import ray
 
-
 TEMP_ROOT_ENV = "WP_RAY_TEMP_ROOT"  # parent of an embedded Ray's temp dir (default /tmp); keep it short
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 from collections.abc import Sequence
 
 import pyarrow as pa
@@ -28,7 +29,7 @@ class StageWorker:
         keys = batch.column(KEY).to_pylist()
         payloads = batch.column(ROW).to_pylist()
         out: list[dict] = []
-        for key, payload in zip(keys, payloads):
+        for key, payload in zip(keys, payloads, strict=True):
             item = pickle.loads(payload)
             if self.setup_error is not None and item.get("status", OK) == OK:
                 rows = [failed_row(item, self.id_column, self.setup_error)]
@@ -53,15 +54,30 @@ def build_dataset(
     ds = ray.data.from_items(records, override_num_blocks=min(len(records), 200))
     for stage in stages:
         size = stage.concurrency or default_concurrency
-        pool = ray.data.ActorPoolStrategy(size=size) if size else ray.data.ActorPoolStrategy(min_size=1)
-        ds = ds.map_batches(
-            StageWorker,
-            fn_constructor_kwargs={"stage": stage, "id_column": id_column},
-            batch_size=max(1, int(stage.batch_size)),
-            batch_format="pyarrow",
-            zero_copy_batch=True,
-            num_cpus=stage.num_cpus,
-            num_gpus=stage.num_gpus or None,
-            compute=pool,
-        )
+        # one batch in flight per actor: a batch that kills its worker cannot take innocent batches along
+        sizes = {"size": size} if size else {"min_size": 1}
+        pool = ray.data.ActorPoolStrategy(**sizes, max_tasks_in_flight_per_actor=1)
+        with warnings.catch_warnings():
+            # Ray 2.60 has no named parameter for actor retries yet; **ray_remote_args is the only way.
+            warnings.filterwarnings("ignore", message=".*ray_remote_args.* is deprecated")
+            ds = _map_stage(ds, stage, id_column, pool)
     return ds
+
+
+def _map_stage(
+    ds: ray.data.Dataset, stage: Stage, id_column: str, pool: ray.data.ActorPoolStrategy
+) -> ray.data.Dataset:
+    """One ``map_batches`` actor pool running ``stage`` with its declared resources."""
+    return ds.map_batches(
+        StageWorker,
+        fn_constructor_kwargs={"stage": stage, "id_column": id_column},
+        batch_size=max(1, int(stage.batch_size)),
+        batch_format="pyarrow",
+        zero_copy_batch=True,
+        num_cpus=stage.num_cpus,
+        num_gpus=stage.num_gpus or None,
+        compute=pool,
+        # a crashed worker is replaced, but a batch that keeps killing it is not retried forever
+        max_restarts=-1,
+        max_task_retries=max(0, int(stage.max_retries)),
+    )

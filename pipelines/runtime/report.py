@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.runtime.stage import STATUSES
 from pipelines.runtime.summary import JobSummary
 
 
@@ -14,11 +15,17 @@ def summary_table(summary: JobSummary) -> Table:
     t.add_column("")
     t.add_column("this run", justify="right")
     t.add_column("manifest", justify="right")
-    for status in summary.total.by_status.keys() | summary.run.by_status.keys():
-        t.add_row(status, str(summary.run.by_status.get(status, 0)), str(summary.total.by_status.get(status, 0)))
+    extra = sorted((summary.total.by_status.keys() | summary.run.by_status.keys()) - set(STATUSES))
+    for status in [*STATUSES, *extra]:
+        t.add_row(
+            status, str(summary.run.by_status.get(status, 0)), str(summary.total.by_status.get(status, 0))
+        )
     reasons = sorted(summary.total.by_drop_reason.keys() | summary.run.by_drop_reason.keys())
     for reason in reasons:
-        run_n, total_n = summary.run.by_drop_reason.get(reason, 0), summary.total.by_drop_reason.get(reason, 0)
+        run_n, total_n = (
+            summary.run.by_drop_reason.get(reason, 0),
+            summary.total.by_drop_reason.get(reason, 0),
+        )
         t.add_row(f"  dropped: {reason}", str(run_n), str(total_n))
     t.add_section()
     t.add_row("items / skipped (done) / lost", f"{summary.items} / {summary.skipped} / {summary.lost}", "")

@@ -31,6 +31,7 @@ class Stage:
     num_gpus: float = 0
     concurrency: int | None = None  # actor-pool size; None lets the runtime choose
     batch_size: int = 1  # items handed to one worker call
+    max_retries: int = 2  # retries of a batch whose worker process died (then its items are "lost")
 
     def setup(self) -> None:
         """Prepare per-worker state (load a model, open a file); runs once per worker."""
@@ -40,7 +41,9 @@ class Stage:
         raise NotImplementedError(f"{type(self).__name__}.process is not implemented")
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(name={self.name!r}, num_cpus={self.num_cpus}, num_gpus={self.num_gpus})"
+        return (
+            f"{type(self).__name__}(name={self.name!r}, num_cpus={self.num_cpus}, num_gpus={self.num_gpus})"
+        )
 
 
 def error_message(exc: BaseException) -> str:

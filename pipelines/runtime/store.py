@@ -102,7 +102,7 @@ def done_ids(out_dir: str | Path, table: str, id_column: str | None = None) -> s
         return set()
     ids = tbl.column(id_column).to_pylist()
     statuses = tbl.column("status").to_pylist()
-    return {i for i, s in zip(ids, statuses) if s in (OK, DROPPED)}
+    return {i for i, s in zip(ids, statuses, strict=True) if s in (OK, DROPPED)}
 
 
 class ManifestStore:

@@ -29,7 +29,9 @@ def clip_stem(video_id: str, start_frame: int, num_frames: int) -> str:
     return f"{video_id}_{start_frame}_{start_frame + num_frames}"
 
 
-def render_frames(world: World, c2w: np.ndarray, K: np.ndarray, width: int, height: int) -> Iterator[np.ndarray]:
+def render_frames(
+    world: World, c2w: np.ndarray, K: np.ndarray, width: int, height: int
+) -> Iterator[np.ndarray]:
     """Yield rendered RGB frames [H, W, 3] uint8 for each pose of c2w [T, 4, 4]."""
     for pose in c2w:
         yield render(world, pose, K, width, height)[0]
@@ -52,9 +54,17 @@ def save_npz_atomic(path: str | os.PathLike, **arrays: np.ndarray) -> Path:
 
 
 def write_sekai_clip(
-    out_dir: str | os.PathLike, world: World, c2w: np.ndarray, K: np.ndarray, width: int, height: int,
-    fps: float, video_id: str, start_frame: int = 0, frames=None,
-) -> Path:  # fmt: skip
+    out_dir: str | os.PathLike,
+    world: World,
+    c2w: np.ndarray,
+    K: np.ndarray,
+    width: int,
+    height: int,
+    fps: float,
+    video_id: str,
+    start_frame: int = 0,
+    frames=None,
+) -> Path:
     """Render (or take ``frames`` [T, H, W, 3]) and write the clip mp4, Sekai npz and gt npz; returns the mp4."""
     c2w = np.asarray(c2w, np.float64)
     K = np.asarray(K, np.float64)
@@ -65,6 +75,12 @@ def write_sekai_clip(
     src = render_frames(world, c2w, K, width, height) if frames is None else frames
     mp4 = write_mp4(out / f"{stem}.mp4", src, fps, threads=1)
     write_sekai_npz(out / f"{stem}.npz", c2w, K)
-    save_npz_atomic(out / f"{stem}.gt.npz", c2w=c2w, K=K, fps=np.float64(fps), width=np.int64(width),
-                    height=np.int64(height))  # fmt: skip
+    save_npz_atomic(
+        out / f"{stem}.gt.npz",
+        c2w=c2w,
+        K=K,
+        fps=np.float64(fps),
+        width=np.int64(width),
+        height=np.int64(height),
+    )
     return mp4

@@ -25,11 +25,28 @@ from wpdata.video import write_mp4
 
 __all__ = ["DEFECT_CLASSES", "LABELS_SCHEMA", "make_defects_set"]
 
-DEFECT_CLASSES = ("clean", "watermark", "hud", "subtitles", "shake", "static_camera", "scene_cut", "too_dark",
-                  "blurred")  # fmt: skip
+DEFECT_CLASSES = (
+    "clean",
+    "watermark",
+    "hud",
+    "subtitles",
+    "shake",
+    "static_camera",
+    "scene_cut",
+    "too_dark",
+    "blurred",
+)
 _MOVING = ("walking", "drone", "loop", "out_and_back")
-LABELS_SCHEMA = pa.schema([("path", pa.string()), ("label", pa.string()), ("seed", pa.int64()),
-                           ("world_kind", pa.string()), ("trajectory", pa.string()), ("params", pa.string())])  # fmt: skip
+LABELS_SCHEMA = pa.schema(
+    [
+        ("path", pa.string()),
+        ("label", pa.string()),
+        ("seed", pa.int64()),
+        ("world_kind", pa.string()),
+        ("trajectory", pa.string()),
+        ("params", pa.string()),
+    ]
+)
 
 
 class _WorldPool:
@@ -50,13 +67,19 @@ def _render(world: World, traj: str, T: int, fps: float, seed: int, K, width: in
     return c2w, np.stack(list(render_frames(world, c2w, K, width, height)))  # [T, H, W, 3] uint8
 
 
-def _make_clip(label: str, rng: np.random.Generator, pool: _WorldPool, T: int, fps: float, width: int, height: int):
+def _make_clip(
+    label: str, rng: np.random.Generator, pool: _WorldPool, T: int, fps: float, width: int, height: int
+):
     """Frames [T, H, W, 3] of one clip and its (world_kind, trajectory, params)."""
     kind = str(rng.choice(WORLD_KINDS))
     world = pool.get(kind, rng)
     K = intrinsics(width, height, float(rng.uniform(60, 80)))
     s = int(rng.integers(2**31))
-    traj = "static" if label == "static_camera" else str(rng.choice(_MOVING if label != "shake" else ("walking", "loop")))
+    traj = (
+        "static"
+        if label == "static_camera"
+        else str(rng.choice(_MOVING if label != "shake" else ("walking", "loop")))
+    )
     params: dict = {"hfov_deg": float(np.degrees(2 * np.arctan(width / 2 / K[0, 0])))}
     if label == "shake":
         c2w = trajectories.TRAJECTORIES[traj](world, T, fps, s)
@@ -79,7 +102,11 @@ def _make_clip(label: str, rng: np.random.Generator, pool: _WorldPool, T: int, f
     elif label == "scene_cut":
         cut = int(T * rng.uniform(0.3, 0.7))
         other_kind = str(rng.choice(WORLD_KINDS))
-        other = make_world(int(rng.integers(2**31)), other_kind) if rng.random() < 0.5 else pool.get(other_kind, rng)
+        other = (
+            make_world(int(rng.integers(2**31)), other_kind)
+            if rng.random() < 0.5
+            else pool.get(other_kind, rng)
+        )
         other_traj = str(rng.choice(_MOVING))
         _, second = _render(other, other_traj, T - cut, fps, s + 1, K, width, height)
         frames = np.concatenate([frames[:cut], second])
@@ -103,9 +130,15 @@ def _write_parquet_atomic(path: Path, table: pa.Table) -> Path:
 
 
 def make_defects_set(
-    out_dir: str | os.PathLike, n_per_class: int, seed: int, width: int = 320, height: int = 180, fps: float = 15,
-    seconds: float = 4.0, classes: tuple[str, ...] = DEFECT_CLASSES,
-) -> Path:  # fmt: skip
+    out_dir: str | os.PathLike,
+    n_per_class: int,
+    seed: int,
+    width: int = 320,
+    height: int = 180,
+    fps: float = 15,
+    seconds: float = 4.0,
+    classes: tuple[str, ...] = DEFECT_CLASSES,
+) -> Path:
     """Write ``n_per_class`` clips per class plus labels.parquet under out_dir; returns the parquet path."""
     if n_per_class < 1:
         raise ValueError(f"n_per_class must be >= 1, got {n_per_class}")
@@ -126,7 +159,15 @@ def make_defects_set(
             frames, kind, traj, params = _make_clip(label, rng, pool, T, fps, width, height)
             rel = f"clips/{label}_{k:04d}.mp4"
             write_mp4(out / rel, frames, fps, threads=1)
-            rows.append({"path": rel, "label": label, "seed": item_seed, "world_kind": kind, "trajectory": traj,
-                         "params": json.dumps(params, sort_keys=True)})  # fmt: skip
+            rows.append(
+                {
+                    "path": rel,
+                    "label": label,
+                    "seed": item_seed,
+                    "world_kind": kind,
+                    "trajectory": traj,
+                    "params": json.dumps(params, sort_keys=True),
+                }
+            )
     table = pa.Table.from_pylist(rows, schema=LABELS_SCHEMA)
     return _write_parquet_atomic(out / "labels.parquet", table)

@@ -69,8 +69,12 @@ def _scatter_boxes(
     return boxes
 
 
-_STREET_SIZES = [((1.7, 1.9), (3.8, 4.6), (1.3, 1.7)), ((1.5, 2.5), (1.5, 2.5), (2.0, 3.0)),
-                 ((0.6, 1.2), (0.6, 1.2), (0.6, 1.2)), ((0.4, 0.6), (0.4, 0.6), (2.5, 4.0))]  # fmt: skip
+_STREET_SIZES = [
+    ((1.7, 1.9), (3.8, 4.6), (1.3, 1.7)),
+    ((1.5, 2.5), (1.5, 2.5), (2.0, 3.0)),
+    ((0.6, 1.2), (0.6, 1.2), (0.6, 1.2)),
+    ((0.4, 0.6), (0.4, 0.6), (2.5, 4.0)),
+]
 _ROOM_SIZES = [((0.8, 2.0), (0.5, 1.0), (0.7, 1.0)), ((0.4, 0.6), (0.4, 0.6), (0.4, 1.8))]
 
 
@@ -95,7 +99,9 @@ def _plaza(rng, tex: _Tex, side: float, n_boxes: int):
     h = side / 2
     floor, lawn = tex.new("tiles"), tex.new("grass")
     quads = _ground_tiles(-h, h, -h, h, floor, 3.0)
-    quads += [Quad(q.corners + [0, 0, 0.01], lawn, q.tiling, False) for q in _ground_tiles(-4, 4, -4, 4, lawn, 4.0)]
+    quads += [
+        Quad(q.corners + [0, 0, 0.01], lawn, q.tiling, False) for q in _ground_tiles(-4, 4, -4, 4, lawn, 4.0)
+    ]
     fac = [tex.new("facade") for _ in range(3)] + [tex.new("bricks")]
     corners = [(-h, h), (h, h), (h, -h), (-h, -h)]
     for k in range(4):  # clockwise from above, so facades face the inside
@@ -126,8 +132,13 @@ def _room(rng, tex: _Tex, side: float, n_boxes: int):
     return quads, bounds, boxes, hz - 0.3
 
 
-def make_world(seed: int, kind: str = "street", extent: float | None = None, n_boxes: int | None = None,
-               texture_size: int = 256) -> World:  # fmt: skip
+def make_world(
+    seed: int,
+    kind: str = "street",
+    extent: float | None = None,
+    n_boxes: int | None = None,
+    texture_size: int = 256,
+) -> World:
     """Build a seeded world: ``street`` (road between facades), ``plaza`` (square) or ``room``."""
     if kind not in WORLD_KINDS:
         raise ValueError(f"unknown world kind {kind!r}; expected one of {WORLD_KINDS}")
@@ -137,10 +148,14 @@ def make_world(seed: int, kind: str = "street", extent: float | None = None, n_b
     rng = np.random.default_rng([seed, WORLD_KINDS.index(kind)])
     tex = _Tex(rng, texture_size)
     n = n_boxes if n_boxes is not None else {"street": 30, "plaza": 30, "room": 8}[kind]
-    quads, bounds, boxes, ceiling = {"street": _street, "plaza": _plaza, "room": _room}[kind](rng, tex, extent, n)
+    quads, bounds, boxes, ceiling = {"street": _street, "plaza": _plaza, "room": _room}[kind](
+        rng, tex, extent, n
+    )
     box_tex = [tex.new("poster"), tex.new("bricks"), tex.new("tiles")]
     for b in boxes:
-        quads += box_quads(b, int(rng.choice(box_tex)), int(rng.choice(box_tex)), tile_m=1.0 if kind == "room" else 1.5)
+        quads += box_quads(
+            b, int(rng.choice(box_tex)), int(rng.choice(box_tex)), tile_m=1.0 if kind == "room" else 1.5
+        )
     margin = 0.5 if kind == "room" else 0.8
     free, origin = free_space_map(bounds, boxes, margin)
     zen = tuple(int(c) for c in rng.uniform([40, 90, 170], [100, 150, 230]))

@@ -11,10 +11,37 @@ import numpy as np
 
 __all__ = ["watermark", "hud", "subtitles", "darken", "blur", "FONTS"]
 
-FONTS = [cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX,
-         cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SIMPLEX | cv2.FONT_ITALIC]  # fmt: skip
-_WORDS = ["STOCK", "CAM", "FOOTAGE", "WORLD", "TV", "NEWS", "LIVE", "GO", "PRO", "CITY", "WALK", "HD", "4K",
-          "VLOG", "TRAVEL", "DRONE", "SAMPLE", "PREVIEW", "CLIP", "MEDIA"]  # fmt: skip
+FONTS = [
+    cv2.FONT_HERSHEY_SIMPLEX,
+    cv2.FONT_HERSHEY_DUPLEX,
+    cv2.FONT_HERSHEY_COMPLEX,
+    cv2.FONT_HERSHEY_TRIPLEX,
+    cv2.FONT_HERSHEY_PLAIN,
+    cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
+    cv2.FONT_HERSHEY_SIMPLEX | cv2.FONT_ITALIC,
+]
+_WORDS = [
+    "STOCK",
+    "CAM",
+    "FOOTAGE",
+    "WORLD",
+    "TV",
+    "NEWS",
+    "LIVE",
+    "GO",
+    "PRO",
+    "CITY",
+    "WALK",
+    "HD",
+    "4K",
+    "VLOG",
+    "TRAVEL",
+    "DRONE",
+    "SAMPLE",
+    "PREVIEW",
+    "CLIP",
+    "MEDIA",
+]
 
 
 def _words(rng: np.random.Generator, lo: int, hi: int) -> str:
@@ -42,14 +69,27 @@ def watermark(frames: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray,
     bw, bh = tw + (2 * r + 6 if logo else 0), max(th, 2 * r if logo else th) + 4
     where = str(rng.choice(["top_left", "top_right", "bottom_left", "bottom_right", "center"]))
     m = int(0.04 * W)
-    x = {"top_left": m, "bottom_left": m, "top_right": W - bw - m, "bottom_right": W - bw - m}.get(where, (W - bw) // 2)
-    y = {"top_left": m, "top_right": m, "bottom_left": H - bh - m, "bottom_right": H - bh - m}.get(where, (H - bh) // 2)
+    x = {"top_left": m, "bottom_left": m, "top_right": W - bw - m, "bottom_right": W - bw - m}.get(
+        where, (W - bw) // 2
+    )
+    y = {"top_left": m, "top_right": m, "bottom_left": H - bh - m, "bottom_right": H - bh - m}.get(
+        where, (H - bh) // 2
+    )
     mask = np.zeros((H, W), np.uint8)
     if logo == 1:
         cv2.circle(mask, (x + r, y + bh // 2), r, 255, 2, cv2.LINE_AA)
     elif logo == 2:
         cv2.rectangle(mask, (x, y + bh // 2 - r), (x + 2 * r, y + bh // 2 + r), 255, 2)
-    cv2.putText(mask, text, (x + (2 * r + 6 if logo else 0), y + bh // 2 + th // 2), font, scale, 255, thick, cv2.LINE_AA)
+    cv2.putText(
+        mask,
+        text,
+        (x + (2 * r + 6 if logo else 0), y + bh // 2 + th // 2),
+        font,
+        scale,
+        255,
+        thick,
+        cv2.LINE_AA,
+    )
     colour = rng.uniform(200, 255, 3) if rng.random() < 0.8 else rng.uniform(0, 255, 3)
     layer = np.broadcast_to(colour.astype(np.float32), (H, W, 3))
     out = _blend(frames, layer, mask.astype(np.float32) / 255.0 * opacity)
@@ -61,14 +101,18 @@ def hud(frames: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]
     """Game-like UI at fixed screen positions: bars, a minimap, a health bar, a score counter."""
     T, H, W = frames.shape[:3]
     alpha = float(rng.uniform(0.6, 1.0))
-    parts = [p for p in ("top_bar", "bottom_bar", "minimap", "health", "score") if rng.random() < 0.6] or ["minimap"]
+    parts = [p for p in ("top_bar", "bottom_bar", "minimap", "health", "score") if rng.random() < 0.6] or [
+        "minimap"
+    ]
     out = frames.copy()
     s = W / 320
     for t in range(T):
         layer = out[t].copy()
         if "top_bar" in parts:
             cv2.rectangle(layer, (0, 0), (W, int(14 * s)), (20, 20, 30), -1)
-            cv2.putText(layer, "MISSION 3  OBJ: FIND", (4, int(10 * s)), FONTS[0], 0.3 * s, (230, 230, 230), 1)
+            cv2.putText(
+                layer, "MISSION 3  OBJ: FIND", (4, int(10 * s)), FONTS[0], 0.3 * s, (230, 230, 230), 1
+            )
         if "bottom_bar" in parts:
             cv2.rectangle(layer, (0, H - int(18 * s)), (W, H), (30, 30, 40), -1)
             for k in range(5):
@@ -79,13 +123,29 @@ def hud(frames: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]
             cv2.circle(layer, c, r, (40, 60, 40), -1)
             cv2.circle(layer, c, r, (220, 220, 220), 1)
             ang = 2 * np.pi * t / max(T, 1)
-            cv2.circle(layer, (c[0] + int(r * 0.5 * np.cos(ang)), c[1] + int(r * 0.5 * np.sin(ang))), 2, (255, 60, 60), -1)
+            cv2.circle(
+                layer,
+                (c[0] + int(r * 0.5 * np.cos(ang)), c[1] + int(r * 0.5 * np.sin(ang))),
+                2,
+                (255, 60, 60),
+                -1,
+            )
         if "health" in parts:
             frac = 0.3 + 0.6 * (1 - t / max(T, 1))
             cv2.rectangle(layer, (int(8 * s), int(20 * s)), (int(88 * s), int(28 * s)), (40, 40, 40), -1)
-            cv2.rectangle(layer, (int(8 * s), int(20 * s)), (int((8 + 80 * frac) * s), int(28 * s)), (50, 200, 60), -1)
+            cv2.rectangle(
+                layer, (int(8 * s), int(20 * s)), (int((8 + 80 * frac) * s), int(28 * s)), (50, 200, 60), -1
+            )
         if "score" in parts:
-            cv2.putText(layer, f"{1000 + 7 * t:05d}", (int(8 * s), H - int(24 * s)), FONTS[1], 0.45 * s, (255, 230, 90), 1)
+            cv2.putText(
+                layer,
+                f"{1000 + 7 * t:05d}",
+                (int(8 * s), H - int(24 * s)),
+                FONTS[1],
+                0.45 * s,
+                (255, 230, 90),
+                1,
+            )
         out[t] = np.clip(alpha * layer.astype(np.float32) + (1 - alpha) * frames[t], 0, 255).astype(np.uint8)
     return out, {"opacity": alpha, "parts": parts}
 
@@ -100,7 +160,11 @@ def subtitles(frames: np.ndarray, rng: np.random.Generator, fps: float) -> tuple
     while t < T:
         dur = int(rng.uniform(1.0, 2.0) * fps)
         text = None if (cues and rng.random() < 0.2) else _words(rng, 2, 5).lower().capitalize()
-        lines = [text] if text and (len(text) < 22 or rng.random() < 0.5) else ([text[: len(text) // 2], text[len(text) // 2 :]] if text else [])
+        lines = (
+            [text]
+            if text and (len(text) < 22 or rng.random() < 0.5)
+            else ([text[: len(text) // 2], text[len(text) // 2 :]] if text else [])
+        )
         for t2 in range(t, min(t + dur, T)):
             for k, line in enumerate(lines):
                 (tw, th), _ = cv2.getTextSize(line, font, scale, 1)

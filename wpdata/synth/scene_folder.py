@@ -40,9 +40,14 @@ def _write_png(path: Path, rgb: np.ndarray) -> None:
 
 
 def sample_surface_points(
-    c2w: np.ndarray, K: np.ndarray, rgbs: list[np.ndarray], depths: list[np.ndarray], n_points: int, seed: int,
+    c2w: np.ndarray,
+    K: np.ndarray,
+    rgbs: list[np.ndarray],
+    depths: list[np.ndarray],
+    n_points: int,
+    seed: int,
     max_views: int = 8,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+) -> tuple[np.ndarray, np.ndarray]:
     """Back-project random pixel centres with exact depth from up to ``max_views`` views: (xyz [P, 3], rgb [P, 3])."""
     rng = np.random.default_rng(seed)
     views = np.unique(np.linspace(0, len(c2w) - 1, min(max_views, len(c2w))).round().astype(int))
@@ -55,7 +60,9 @@ def sample_surface_points(
         pick = rng.choice(len(ys), min(per_view, len(ys)), replace=False)
         ys, xs = ys[pick], xs[pick]
         z = depths[v][ys, xs].astype(np.float64)
-        rays = np.stack([(xs + 0.5 - K[0, 2]) / K[0, 0], (ys + 0.5 - K[1, 2]) / K[1, 1], np.ones(len(xs))], -1)
+        rays = np.stack(
+            [(xs + 0.5 - K[0, 2]) / K[0, 0], (ys + 0.5 - K[1, 2]) / K[1, 1], np.ones(len(xs))], -1
+        )
         xyz.append((rays * z[:, None]) @ c2w[v, :3, :3].T + c2w[v, :3, 3])
         rgb.append(rgbs[v][ys, xs])
     if not xyz:
@@ -85,14 +92,27 @@ def _colmap_model(c2w, K, width, height, names, xyz, rgb, depths, rel_tol: float
             tracks[pid - 1].append((im.image_id, k))
     cam = make_camera("PINHOLE", width, height, [K[0, 0], K[1, 1], K[0, 2], K[1, 2]])
     n = int(keep.sum())
-    return ColmapModel({1: cam}, images, xyz[keep], rgb[keep].astype(np.uint8), np.zeros(n),
-                       np.arange(1, n + 1, dtype=np.int64), [np.array(t, np.int64) for t in tracks])  # fmt: skip
+    return ColmapModel(
+        {1: cam},
+        images,
+        xyz[keep],
+        rgb[keep].astype(np.uint8),
+        np.zeros(n),
+        np.arange(1, n + 1, dtype=np.int64),
+        [np.array(t, np.int64) for t in tracks],
+    )
 
 
 def write_dl3dv_scene(
-    out_dir: str | os.PathLike, world: World, c2w: np.ndarray, K: np.ndarray, width: int, height: int,
-    n_points: int = 3000, seed: int = 0,
-) -> Path:  # fmt: skip
+    out_dir: str | os.PathLike,
+    world: World,
+    c2w: np.ndarray,
+    K: np.ndarray,
+    width: int,
+    height: int,
+    n_points: int = 3000,
+    seed: int = 0,
+) -> Path:
     """Render ``c2w`` [N, 4, 4] (OpenCV) at width x height and write a DL3DV scene folder; returns it."""
     c2w = np.asarray(c2w, np.float64)
     K = np.asarray(K, np.float64)
@@ -112,12 +132,19 @@ def write_dl3dv_scene(
             depths.append(depth)
             _write_png(tmp / "images" / names[i], rgb)
             for s in DOWNSCALES:
-                small = cv2.resize(rgb, (max(width // s, 1), max(height // s, 1)), interpolation=cv2.INTER_AREA)
+                small = cv2.resize(
+                    rgb, (max(width // s, 1), max(height // s, 1)), interpolation=cv2.INTER_AREA
+                )
                 _write_png(tmp / f"images_{s}" / names[i], small)
-        frames = [NerfstudioFrame(f"images/{n}", tmp / "images" / n, p, K, width, height) for n, p in zip(names, c2w)]
+        frames = [
+            NerfstudioFrame(f"images/{n}", tmp / "images" / n, p, K, width, height)
+            for n, p in zip(names, c2w, strict=True)
+        ]
         write_nerfstudio(tmp / "transforms.json", NerfstudioScene(frames, extra={"camera_model": "OPENCV"}))
         xyz, rgb = sample_surface_points(c2w, K, rgbs, depths, n_points, seed)
-        write_colmap_text(tmp / "colmap" / "sparse" / "0", _colmap_model(c2w, K, width, height, names, xyz, rgb, depths))
+        write_colmap_text(
+            tmp / "colmap" / "sparse" / "0", _colmap_model(c2w, K, width, height, names, xyz, rgb, depths)
+        )
         if out.exists():
             shutil.rmtree(out)
         os.replace(tmp, out)

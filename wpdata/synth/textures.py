@@ -142,7 +142,9 @@ def facade(rng: np.random.Generator, size: int = 256) -> np.ndarray:
         for j in range(nx):
             x0, y0 = int(j * cw + cw * 0.2), int(i * ch + ch * 0.2)
             x1, y1 = int((j + 1) * cw - cw * 0.2), int((i + 1) * ch - ch * 0.15)
-            glass = rng.uniform([20, 40, 60], [80, 110, 150]) if rng.random() < 0.7 else rng.uniform(180, 250, 3)
+            glass = (
+                rng.uniform([20, 40, 60], [80, 110, 150]) if rng.random() < 0.7 else rng.uniform(180, 250, 3)
+            )
             cv2.rectangle(img, (x0, y0), (x1, y1), tuple(float(c) for c in glass), -1)
             if rng.random() < 0.4:
                 for yy in range(y0, y0 + int((y1 - y0) * rng.uniform(0.2, 0.8)), 4):

@@ -12,8 +12,18 @@ import numpy as np
 from wpdata.synth.cameras import axis_angle_to_R, pose_from_yaw_pitch
 from wpdata.synth.world import World
 
-__all__ = ["walking", "drone", "out_and_back", "loop", "look_around", "static", "add_shake", "orbit",
-           "TRAJECTORIES", "EYE_HEIGHT"]  # fmt: skip
+__all__ = [
+    "walking",
+    "drone",
+    "out_and_back",
+    "loop",
+    "look_around",
+    "static",
+    "add_shake",
+    "orbit",
+    "TRAJECTORIES",
+    "EYE_HEIGHT",
+]
 
 EYE_HEIGHT = 1.6
 _OFFSETS = np.radians(np.concatenate([[0.0], np.repeat(np.arange(10, 181, 10), 2) * np.tile([1, -1], 18)]))
@@ -96,7 +106,9 @@ def drone(world: World, T: int, fps: float, seed: int, speed: float = 4.0) -> np
     z = np.clip(mid + _smooth_noise(rng, T, fps, 3.0, 0.25 * (hi - lo)), lo, _height_limit(world, hi))
     pitch = -np.radians(25.0) + _smooth_noise(rng, T, fps, 2.0, np.radians(4.0))
     yaw = hd + _smooth_noise(rng, T, fps, 2.0, np.radians(8.0))
-    return pose_from_yaw_pitch(np.column_stack([xy, z]), yaw, np.clip(pitch, -np.radians(35), -np.radians(15)))
+    return pose_from_yaw_pitch(
+        np.column_stack([xy, z]), yaw, np.clip(pitch, -np.radians(35), -np.radians(15))
+    )
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
@@ -104,10 +116,10 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
 
 
 def out_and_back(world: World, T: int, fps: float, seed: int, speed: float = 1.4) -> np.ndarray:
-    """Walk out, turn around in place (1 s), walk back along the same path (revisits, other heading)."""
+    """Walk out, turn around in place (2 s), walk back along the same path (revisits, other heading)."""
     _check(T, fps)
     rng = np.random.default_rng([seed, 3])
-    n_turn = min(max(int(round(fps)), 1), T)
+    n_turn = min(max(int(round(2 * fps)), 1), T)
     n_out = (T - n_turn) // 2
     n_back = T - n_turn - n_out
     xy, hd = _walk_xy(world, max(n_out, 1), fps, rng, speed)
@@ -139,7 +151,9 @@ def loop(world: World, T: int, fps: float, seed: int, speed: float = 1.4) -> np.
         rx = float(want * rng.uniform(0.8, 1.2))
         ry = float(want * rng.uniform(0.6, 1.0))
         rot = float(rng.uniform(0, np.pi))
-        ring = np.stack([rx * np.cos(ang), ry * np.sin(ang)], -1) @ np.array([[np.cos(rot), np.sin(rot)], [-np.sin(rot), np.cos(rot)]])
+        ring = np.stack([rx * np.cos(ang), ry * np.sin(ang)], -1) @ np.array(
+            [[np.cos(rot), np.sin(rot)], [-np.sin(rot), np.cos(rot)]]
+        )
         if world.is_free(c + ring).all():
             break
         want *= 0.97
@@ -147,11 +161,15 @@ def loop(world: World, T: int, fps: float, seed: int, speed: float = 1.4) -> np.
         raise ValueError(f"no room for a loop in world {world.kind!r}")
     # arc-length parametrisation at constant speed
     fine = np.linspace(0, 2 * np.pi, 2049)
-    pts = np.stack([rx * np.cos(fine), ry * np.sin(fine)], -1) @ np.array([[np.cos(rot), np.sin(rot)], [-np.sin(rot), np.cos(rot)]])
+    pts = np.stack([rx * np.cos(fine), ry * np.sin(fine)], -1) @ np.array(
+        [[np.cos(rot), np.sin(rot)], [-np.sin(rot), np.cos(rot)]]
+    )
     s = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=-1))])
     d = np.mod(speed * np.arange(T) / fps, s[-1])
     pos = c + np.stack([np.interp(d, s, pts[:, 0]), np.interp(d, s, pts[:, 1])], -1)
-    nxt = c + np.stack([np.interp(d + 0.05, s, pts[:, 0], period=s[-1]), np.interp(d + 0.05, s, pts[:, 1], period=s[-1])], -1)
+    nxt = c + np.stack(
+        [np.interp(d + 0.05, s, pts[:, 0], period=s[-1]), np.interp(d + 0.05, s, pts[:, 1], period=s[-1])], -1
+    )
     yaw = np.arctan2(*(nxt - pos).T[::-1]) + _smooth_noise(rng, T, fps, 1.0, np.radians(12.0))
     pitch = _smooth_noise(rng, T, fps, 1.0, np.radians(3.0)) - np.radians(3.0)
     return pose_from_yaw_pitch(np.column_stack([pos, np.full(T, EYE_HEIGHT)]), yaw, pitch)
@@ -170,12 +188,16 @@ def look_around(world: World, T: int, fps: float, seed: int, max_dps: float = 60
     return pose_from_yaw_pitch(np.array([p[0], p[1], EYE_HEIGHT]), yaw, pitch)
 
 
-def static(world: World, T: int, fps: float, seed: int, noise_deg: float = 0.02, noise_m: float = 0.001) -> np.ndarray:
+def static(
+    world: World, T: int, fps: float, seed: int, noise_deg: float = 0.02, noise_m: float = 0.001
+) -> np.ndarray:
     """A camera that does not move: one pose plus tiny per-frame sensor noise."""
     _check(T, fps)
     rng = np.random.default_rng([seed, 6])
     p = _start(world, rng)
-    base = pose_from_yaw_pitch([p[0], p[1], EYE_HEIGHT], rng.uniform(-np.pi, np.pi), -np.radians(rng.uniform(0, 10)))
+    base = pose_from_yaw_pitch(
+        [p[0], p[1], EYE_HEIGHT], rng.uniform(-np.pi, np.pi), -np.radians(rng.uniform(0, 10))
+    )
     rot = axis_angle_to_R(rng.normal(0, np.radians(noise_deg), (T, 3)))
     out = np.repeat(base[None], T, 0)
     out[:, :3, :3] = base[:3, :3] @ rot
@@ -183,8 +205,14 @@ def static(world: World, T: int, fps: float, seed: int, noise_deg: float = 0.02,
     return out
 
 
-def add_shake(c2w: np.ndarray, fps: float, seed: int, amplitude_deg: float = 3.0, freq_hz: float = 5.0,
-              amplitude_m: float = 0.02) -> np.ndarray:  # fmt: skip
+def add_shake(
+    c2w: np.ndarray,
+    fps: float,
+    seed: int,
+    amplitude_deg: float = 3.0,
+    freq_hz: float = 5.0,
+    amplitude_m: float = 0.02,
+) -> np.ndarray:
     """High-frequency rotation / translation jitter in the camera frame (sum of sines near freq_hz)."""
     c2w = np.asarray(c2w, np.float64)
     T = len(c2w)
@@ -192,7 +220,9 @@ def add_shake(c2w: np.ndarray, fps: float, seed: int, amplitude_deg: float = 3.0
     t = np.arange(T)[:, None] / fps
     f = freq_hz * rng.uniform(0.7, 1.3, (3, 6))  # 3 axes x 6 sines
     ph = rng.uniform(0, 2 * np.pi, (3, 6))
-    wave = np.stack([np.sin(2 * np.pi * f[a] * t + ph[a]).sum(-1) for a in range(3)], -1) / np.sqrt(3.0)  # [T, 3]
+    wave = np.stack([np.sin(2 * np.pi * f[a] * t + ph[a]).sum(-1) for a in range(3)], -1) / np.sqrt(
+        3.0
+    )  # [T, 3]
     jitter = axis_angle_to_R(np.radians(amplitude_deg) * wave)
     out = c2w.copy()
     out[:, :3, :3] = c2w[:, :3, :3] @ jitter
@@ -200,8 +230,9 @@ def add_shake(c2w: np.ndarray, fps: float, seed: int, amplitude_deg: float = 3.0
     return out
 
 
-def orbit(world: World, N: int, seed: int, center=None, radius: float | None = None,
-          height: float | None = None) -> np.ndarray:  # fmt: skip
+def orbit(
+    world: World, N: int, seed: int, center=None, radius: float | None = None, height: float | None = None
+) -> np.ndarray:
     """N cameras on a circle around ``center`` (default: a box) looking at it, in free space when possible."""
     if N < 1:
         raise ValueError(f"need N >= 1 views, got {N}")
@@ -226,8 +257,16 @@ def orbit(world: World, N: int, seed: int, center=None, radius: float | None = N
     h = height if height is not None else _height_limit(world, EYE_HEIGHT + 1.0)
     eye = np.column_stack([center[:2] + r * ring, h + 0.2 * np.sin(3 * ang)])
     d = center - eye
-    return pose_from_yaw_pitch(eye, np.arctan2(d[:, 1], d[:, 0]), np.arctan2(d[:, 2], np.hypot(d[:, 0], d[:, 1])))
+    return pose_from_yaw_pitch(
+        eye, np.arctan2(d[:, 1], d[:, 0]), np.arctan2(d[:, 2], np.hypot(d[:, 0], d[:, 1]))
+    )
 
 
-TRAJECTORIES = {"walking": walking, "drone": drone, "out_and_back": out_and_back, "loop": loop,
-                "look_around": look_around, "static": static}  # fmt: skip
+TRAJECTORIES = {
+    "walking": walking,
+    "drone": drone,
+    "out_and_back": out_and_back,
+    "loop": loop,
+    "look_around": look_around,
+    "static": static,
+}

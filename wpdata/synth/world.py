@@ -92,7 +92,9 @@ class World:
     def free_points(self) -> np.ndarray:
         """World (x, y) of every free cell."""  # [F, 2] float64
         i, j = np.nonzero(self.free)
-        return np.stack([self.free_origin[0] + j * self.free_res, self.free_origin[1] + i * self.free_res], -1)
+        return np.stack(
+            [self.free_origin[0] + j * self.free_res, self.free_origin[1] + i * self.free_res], -1
+        )
 
 
 def vertical_quad(a, b, z0: float, z1: float, texture: int, tiling=(1.0, 1.0), two_sided=False) -> Quad:
@@ -119,7 +121,9 @@ def box_quads(box: Box, side_tex: int, top_tex: int, tile_m: float = 1.5) -> lis
     for k in range(4):
         a, b = fp[k], fp[(k + 1) % 4]
         w = float(np.linalg.norm(b - a))
-        quads.append(vertical_quad(a, b, 0.0, box.height, side_tex, (max(w / tile_m, 0.5), box.height / tile_m)))
+        quads.append(
+            vertical_quad(a, b, 0.0, box.height, side_tex, (max(w / tile_m, 0.5), box.height / tile_m))
+        )
     top = np.array([[*fp[3], box.height], [*fp[2], box.height], [*fp[1], box.height], [*fp[0], box.height]])
     quads.append(Quad(top, top_tex, (box.size[0] / tile_m, box.size[1] / tile_m), two_sided=False))
     return quads

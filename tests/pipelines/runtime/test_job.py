@@ -48,27 +48,67 @@ def _items(n: int) -> list[dict]:
     return [{"item_id": f"item-{x:03d}", "x": x} for x in range(n)]
 
 
+@pytest.mark.slow
 def test_toy_stages_every_item_a_row(ray_cluster, tmp_path: Path) -> None:
-    s = run_job("toy", "toy", _items(8), [Square(), AddOne()], tmp_path / "a", id_column="item_id", progress=False)
+    s = run_job(
+        "toy", "toy", _items(8), [Square(), AddOne()], tmp_path / "a", id_column="item_id", progress=False
+    )
     rows = {r["item_id"]: r for r in pq.read_table(s.manifest_path).to_pylist()}
     assert len(rows) == 8
-    assert rows["item-003"]["status"] == "failed" and rows["item-003"]["error"] == "ValueError: three is not allowed"
+    assert (
+        rows["item-003"]["status"] == "failed"
+        and rows["item-003"]["error"] == "ValueError: three is not allowed"
+    )
     assert rows["item-003"]["drop_reasons"] == [] and rows["item-003"]["y"] is None
     assert rows["item-004"]["status"] == "dropped" and rows["item-004"]["drop_reasons"] == ["is_four"]
-    assert rows["item-005"] == {"item_id": "item-005", "x": 5, "y": 26, "status": "ok", "drop_reasons": [], "error": None}
-    assert s.total.by_status == {"ok": 6, "dropped": 1, "failed": 1} and s.total.by_drop_reason == {"is_four": 1}
+    assert rows["item-005"] == {
+        "item_id": "item-005",
+        "x": 5,
+        "y": 26,
+        "status": "ok",
+        "drop_reasons": [],
+        "error": None,
+    }
+    assert s.total.by_status == {"ok": 6, "dropped": 1, "failed": 1} and s.total.by_drop_reason == {
+        "is_four": 1
+    }
     assert (s.items, s.processed, s.skipped, s.lost, s.ray_mode) == (8, 8, 0, 0, "reused")
     on_disk = json.loads((tmp_path / "a/jobs/toy/summary.json").read_text())
     assert on_disk["run"]["by_status"] == {"ok": 6, "dropped": 1, "failed": 1}
     config = yaml.safe_load((tmp_path / "a/jobs/toy/config.yaml").read_text())
     assert [st["name"] for st in config["stages"]] == ["square", "add_one"]
 
-    again = run_job("toy", "toy", _items(8), [Square(), AddOne()], tmp_path / "b", id_column="item_id", progress=False)
+    again = run_job(
+        "toy", "toy", _items(8), [Square(), AddOne()], tmp_path / "b", id_column="item_id", progress=False
+    )
     assert Path(s.manifest_path).read_bytes() == Path(again.manifest_path).read_bytes()
 
-    rerun = run_job("toy", "toy", _items(8), [Square(), AddOne()], tmp_path / "a", id_column="item_id", progress=False)
+    rerun = run_job(
+        "toy", "toy", _items(8), [Square(), AddOne()], tmp_path / "a", id_column="item_id", progress=False
+    )
     assert (rerun.skipped, rerun.processed) == (7, 1)  # only the failed item is retried
     assert rerun.total.by_status == {"ok": 6, "dropped": 1, "failed": 1}
+
+
+class Crash(Stage):
+    """Kills its worker process on x == 2 (a segfaulting decoder, say)."""
+
+    name = "crash"
+
+    def process(self, item: dict) -> dict:
+        if item["x"] == 2:
+            os._exit(1)
+        return {**item, "y": 1}
+
+
+@pytest.mark.slow
+def test_item_lost_by_a_dead_worker_becomes_a_failed_row(ray_cluster, tmp_path: Path) -> None:
+    s = run_job("crash", "toy", _items(4), [Crash()], tmp_path, id_column="item_id", progress=False)
+    rows = {r["item_id"]: r for r in pq.read_table(s.manifest_path).to_pylist()}
+    assert len(rows) == 4 and s.lost == 1
+    lost = rows["item-002"]
+    assert lost["status"] == "failed" and lost["error"].startswith("lost by the runtime")
+    assert [rows[f"item-00{k}"]["status"] for k in (0, 1, 3)] == ["ok"] * 3
 
 
 def test_items_without_ids_are_rejected(tmp_path: Path) -> None:
@@ -123,7 +163,11 @@ def test_resume_after_kill_matches_uninterrupted_run(ray_cluster, tmp_path: Path
     env = {**os.environ, "WP_RAY_TEMP_ROOT": ray_root, "RAY_AUTH_MODE": "disabled", "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
         [sys.executable, "-c", SLOW_JOB, str(out), str(n)],
-        cwd=REPO, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 120
@@ -147,10 +191,24 @@ def test_resume_after_kill_matches_uninterrupted_run(ray_cluster, tmp_path: Path
     done_before = len(pq.read_table(list_parts(out, "toy")[0]).to_pylist())
     assert done_before >= 1
 
-    resumed = run_job("slow", "toy", [{"item_id": f"item-{x:03d}", "x": x} for x in range(n)], [Fast()], out,
-                      id_column="item_id", progress=False)
+    resumed = run_job(
+        "slow",
+        "toy",
+        [{"item_id": f"item-{x:03d}", "x": x} for x in range(n)],
+        [Fast()],
+        out,
+        id_column="item_id",
+        progress=False,
+    )
     assert resumed.skipped >= 2 and resumed.processed == n - resumed.skipped
-    clean = run_job("slow", "toy", [{"item_id": f"item-{x:03d}", "x": x} for x in range(n)], [Fast()],
-                    tmp_path / "clean", id_column="item_id", progress=False)
+    clean = run_job(
+        "slow",
+        "toy",
+        [{"item_id": f"item-{x:03d}", "x": x} for x in range(n)],
+        [Fast()],
+        tmp_path / "clean",
+        id_column="item_id",
+        progress=False,
+    )
     assert pq.read_table(resumed.manifest_path).to_pylist() == pq.read_table(clean.manifest_path).to_pylist()
     assert not list_parts(out, "toy")

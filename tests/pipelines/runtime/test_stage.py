@@ -28,7 +28,13 @@ def test_ok_row_gets_defaults() -> None:
 
 def test_exception_becomes_failed_row_with_type_and_message() -> None:
     (row,) = run_stage(Half(), {"item_id": "b", "x": -3}, "item_id")
-    assert row == {"item_id": "b", "x": -3, "status": "failed", "drop_reasons": [], "error": "ValueError: negative x -3"}
+    assert row == {
+        "item_id": "b",
+        "x": -3,
+        "status": "failed",
+        "drop_reasons": [],
+        "error": "ValueError: negative x -3",
+    }
 
 
 def test_dropped_and_many_rows() -> None:

@@ -13,7 +13,13 @@ from pipelines.runtime.store import ManifestStore, done_ids, list_parts, manifes
 def _row(i: str, status: str = "ok", uri: str | None = None) -> dict:
     reasons = ["short"] if status == "dropped" else []
     error = "VideoError: bad" if status == "failed" else None
-    return {"source_id": i, "uri": uri or f"file:///{i}", "status": status, "drop_reasons": reasons, "error": error}
+    return {
+        "source_id": i,
+        "uri": uri or f"file:///{i}",
+        "status": status,
+        "drop_reasons": reasons,
+        "error": error,
+    }
 
 
 def test_parts_flush_every_k_rows_and_compact(tmp_path: Path) -> None:
