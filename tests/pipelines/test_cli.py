@@ -5,17 +5,17 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import click
 import typer.main
 from typer.testing import CliRunner
 
 from pipelines.cli import app
 
 
-def _all_command_paths(cmd: click.Command, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+def _all_command_paths(cmd, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     paths = [prefix]
-    if isinstance(cmd, click.Group):
-        for name, sub in cmd.commands.items():
+    commands = getattr(cmd, "commands", None)  # groups (typer ships its own click copy)
+    if commands:
+        for name, sub in commands.items():
             paths += _all_command_paths(sub, prefix + (name,))
     return paths
 
