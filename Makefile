@@ -11,6 +11,7 @@ TORCH_INDEX ?=
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo_out
 PYTEST_ARGS ?=
+SRC_DIRS := $(wildcard manifests wpdata wpmodel pipelines tests benchmarks)
 
 .PHONY: venv demo test lint clean-demo
 
@@ -28,10 +29,10 @@ demo: $(STAMP)
 	$(VENV)/bin/wp demo --out $(DEMO_OUT)
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check manifests wpdata wpmodel pipelines tests benchmarks
+	$(VENV)/bin/ruff check $(SRC_DIRS)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check --fix manifests wpdata wpmodel pipelines tests benchmarks
-	$(VENV)/bin/ruff format manifests wpdata wpmodel pipelines tests benchmarks
+	$(VENV)/bin/ruff check --fix $(SRC_DIRS)
+	$(VENV)/bin/ruff format $(SRC_DIRS)
