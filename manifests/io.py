@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from manifests.atomic import atomic_path
 from manifests.schemas import ID_COLUMN, SCHEMA_VERSION, detect_table
 
 
@@ -50,14 +50,7 @@ def write_manifest(path: str | os.PathLike, table: pa.Table, table_name: str | N
         meta.setdefault(b"wp.schema_version", SCHEMA_VERSION.encode())
         table = table.replace_schema_metadata(meta)
     table = sort_by_id(table, name)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    # unique hidden temp name in the same folder (readers of a dataset folder skip dot-files)
-    tmp = p.parent / f".{p.name}.{uuid.uuid4().hex}.tmp"
-    try:
+    # hidden temp name in the same folder (readers of a dataset folder skip dot-files)
+    with atomic_path(p) as tmp:
         pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return p

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -14,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 import yaml
 
+from manifests.atomic import atomic_write_text
 from pipelines.runtime.rows import to_python
 from pipelines.runtime.stage import STATUSES
 
@@ -66,22 +65,9 @@ class JobSummary:
         return asdict(self)
 
 
-def _atomic_text(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
 def write_summary(path: str | Path, summary: JobSummary) -> Path:
     """``summary.json`` (atomic)."""
-    return _atomic_text(Path(path), json.dumps(summary.to_dict(), indent=2, sort_keys=True) + "\n")
+    return atomic_write_text(Path(path), json.dumps(summary.to_dict(), indent=2, sort_keys=True) + "\n")
 
 
 def read_summary(path: str | Path) -> dict[str, Any]:
@@ -91,4 +77,4 @@ def read_summary(path: str | Path) -> dict[str, Any]:
 
 def write_config(path: str | Path, config: dict[str, Any]) -> Path:
     """The resolved job config as ``config.yaml`` (atomic)."""
-    return _atomic_text(Path(path), yaml.safe_dump(to_python(config), sort_keys=True))
+    return atomic_write_text(Path(path), yaml.safe_dump(to_python(config), sort_keys=True))

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._atomic import atomic_write_bytes
+from manifests.atomic import atomic_write_bytes
+
 from .colmap_model import (
     CAMERA_MODELS,
     MODEL_BY_ID,

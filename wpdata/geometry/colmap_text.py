@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._atomic import atomic_write_text
+from manifests.atomic import atomic_write_text
+
 from .colmap_model import (
     ColmapCamera,
     ColmapImage,

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._atomic import atomic_write_text
+from manifests.atomic import atomic_write_text
+
 from .convention import as_se3, opencv_to_opengl, opengl_to_opencv
 from .intrinsics import focal_from_fov, make_K
 

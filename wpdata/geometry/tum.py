@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._atomic import atomic_write_text
+from manifests.atomic import atomic_write_text
+
 from ._text import read_matrix
 from .convention import as_se3, make_se3
 from .quaternion import R_to_quat_wxyz, quat_wxyz_to_R

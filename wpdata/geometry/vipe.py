@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._atomic import atomic_save_npz
+from manifests.atomic import atomic_save_npz
+
 from .convention import as_se3
 from .intrinsics import make_K
 

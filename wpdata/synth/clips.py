@@ -8,18 +8,18 @@ exact ground truth in the project convention (``c2w`` OpenCV float64, ``K``, ``f
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from manifests.atomic import atomic_save_npz
 from wpdata.geometry import write_sekai_npz
 from wpdata.synth.render import render
 from wpdata.synth.world import World
 from wpdata.video import write_mp4
 
-__all__ = ["write_sekai_clip", "render_frames", "clip_stem", "save_npz_atomic"]
+__all__ = ["write_sekai_clip", "render_frames", "clip_stem"]
 
 
 def clip_stem(video_id: str, start_frame: int, num_frames: int) -> str:
@@ -35,22 +35,6 @@ def render_frames(
     """Yield rendered RGB frames [H, W, 3] uint8 for each pose of c2w [T, 4, 4]."""
     for pose in c2w:
         yield render(world, pose, K, width, height)[0]
-
-
-def save_npz_atomic(path: str | os.PathLike, **arrays: np.ndarray) -> Path:
-    """np.savez to a temp name in the same folder, then os.replace."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def write_sekai_clip(
@@ -75,7 +59,7 @@ def write_sekai_clip(
     src = render_frames(world, c2w, K, width, height) if frames is None else frames
     mp4 = write_mp4(out / f"{stem}.mp4", src, fps, threads=1)
     write_sekai_npz(out / f"{stem}.npz", c2w, K)
-    save_npz_atomic(
+    atomic_save_npz(
         out / f"{stem}.gt.npz",
         c2w=c2w,
         K=K,

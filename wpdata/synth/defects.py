@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from manifests.atomic import atomic_path
 from wpdata.synth import overlays, trajectories
 from wpdata.synth.cameras import intrinsics
 from wpdata.synth.clips import render_frames
@@ -116,19 +116,6 @@ def _make_clip(
     return frames, kind, traj, params | p
 
 
-def _write_parquet_atomic(path: Path, table: pa.Table) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
 def make_defects_set(
     out_dir: str | os.PathLike,
     n_per_class: int,
@@ -170,4 +157,7 @@ def make_defects_set(
                 }
             )
     table = pa.Table.from_pylist(rows, schema=LABELS_SCHEMA)
-    return _write_parquet_atomic(out / "labels.parquet", table)
+    path = out / "labels.parquet"
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+    return path

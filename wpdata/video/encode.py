@@ -6,7 +6,6 @@ bottom edge, replicating the edge pixels (the stored size is then rounded up to 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from manifests.atomic import atomic_path
 from wpdata.video.errors import VideoError
 from wpdata.video.probe import check_dimensions
 
@@ -63,13 +63,14 @@ def write_mp4(
         rate = frame_rate(fps)
     except (ValueError, TypeError) as exc:
         raise VideoError(out, str(exc)) from exc
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f"{out.stem}.tmp-{os.getpid()}.mp4")
     count = 0
     try:
-        with av.open(
-            str(tmp), mode="w", format="mp4", container_options={"movflags": "+faststart"}
-        ) as container:
+        with (
+            atomic_path(out, suffix=".mp4") as tmp,
+            av.open(
+                str(tmp), mode="w", format="mp4", container_options={"movflags": "+faststart"}
+            ) as container,
+        ):
             stream = None
             for count, raw in enumerate(frames):
                 rgb = _as_rgb(raw, out, count)  # [H, W, 3] uint8
@@ -94,12 +95,8 @@ def write_mp4(
             if stream is None:
                 raise VideoError(out, "no frames to write")
             container.mux(stream.encode(None))
-        os.replace(tmp, out)
     except av.error.FFmpegError as exc:
         raise VideoError(
             out, f"encoding failed at frame {count}: {getattr(exc, 'strerror', None) or exc}"
         ) from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return out

@@ -6,11 +6,11 @@ Both write video only (audio is dropped) and write atomically (temp name, then o
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import av
 
+from manifests.atomic import atomic_path
 from wpdata.video.container import frame_pts, open_input, stream_fps, video_stream
 from wpdata.video.decode import iter_frames
 from wpdata.video.encode import write_mp4
@@ -45,10 +45,8 @@ def is_conformant(
 
 def _stream_copy(src: Path, dst: Path, start_s: float, end_s: float) -> None:
     """Copy the packets from the keyframe at or before start_s up to end_s, timestamps shifted to 0."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f"{dst.stem}.tmp-{os.getpid()}{dst.suffix or '.mp4'}")
     try:
-        with open_input(src) as inp:
+        with open_input(src) as inp, atomic_path(dst, suffix=".mp4") as tmp:
             stream = video_stream(inp, src)
             fps = stream_fps(stream) or 30.0
             start_pts = frame_pts(math.ceil(start_s * fps - 1e-6), stream, fps)
@@ -75,12 +73,8 @@ def _stream_copy(src: Path, dst: Path, start_s: float, end_s: float) -> None:
                     n += 1
                 if n == 0:
                     raise VideoError(src, f"stream copy of [{start_s}, {end_s}) s found no packets")
-        os.replace(tmp, dst)
     except av.error.FFmpegError as exc:
         raise VideoError(src, f"stream copy failed: {getattr(exc, 'strerror', None) or exc}") from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def trim(
