@@ -83,14 +83,25 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("path", _STR),  # clip mp4, relative to the manifest's folder
         _f("meta_path", _STR),
         _f("pose_path", _STR),  # poses that came with the source (Sekai), sliced to the clip
-        _f("score_shake", _F64),
-        _f("score_overlay_area", _F64),
-        _f("score_crowd", _F64),
-        _f("score_motion", _F64),
-        _f("score_sharpness", _F64),
-        _f("score_exposure", _F64),
+        _f("pose_source", _STR),  # "sekai" | "vipe" | ... where pose_path came from
+        _f("source_video_id", _STR),  # original video id parsed from a Sekai name {id}_{start}_{end}
+        _f("source_start_frame", _I64),  # clip span in the original video's frames (Sekai names)
+        _f("source_end_frame", _I64),  # exclusive
+        _f("duration_s", _F64),  # (end_frame - start_frame) / fps
+        # scores (wpdata.filters); decisions come from wpdata.filters.decide with a thresholds config
+        _f("score_shake", _F64),  # high-frequency camera shake energy; higher = shakier
+        _f("score_motion", _F64),  # camera motion per second (fraction of width + rotation); low = static
+        _f("score_motion_reliable", _F64),  # fraction of frame pairs with a reliable global motion fit
+        _f("score_overlay_area", _F64),  # fraction of the frame under static overlays
+        _f("score_overlay_evidence", _F64),  # confidence of the strongest overlay region
+        _f("score_crowd", _F64),  # mean people detected per analysed frame
+        _f("score_crowd_max", _F64),  # most people detected in one analysed frame
+        _f("score_sharpness", _F64),  # no-reference blur ratio in [0, 1]; low = blurred
+        _f("score_brightness", _F64),  # mean luma 0-255
+        _f("score_dark_fraction", _F64),  # fraction of pixels with luma <= 16
+        _f("score_bright_fraction", _F64),  # fraction of pixels with luma >= 250
         _f("overlay_boxes", list_of(list_of(pa.float32()))),  # [K][4] x0, y0, x1, y1 normalised
-        _f("overlay_kinds", list_of(_STR)),  # [K] "watermark" | "logo" | "subtitle" | "bar" | ...
+        _f("overlay_kinds", list_of(_STR)),  # [K] "watermark" | "logo" | "hud" | "subtitles" | "letterbox"
     ],
     "scenes": [
         _req("scene_id", _STR),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from pipelines.commands import demo, ingest, manifest
+from pipelines.commands import curate, demo, ingest, manifest
 
 app = typer.Typer(
     name="wp",
@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 app.add_typer(manifest.app, name="manifest", help="Inspect and validate parquet manifests.")
 app.command("ingest")(ingest.command)
+app.add_typer(curate.app, name="curate")
 app.command("demo")(demo.command)
 
 

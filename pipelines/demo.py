@@ -36,8 +36,28 @@ def _synthesise(out: Path, seed: int, scale: str) -> dict:
     return world
 
 
+def _curate(world: dict, out: Path):
+    """``wp curate clips`` on the demo clips and defects set (its sources manifest is the ingest one)."""
+    from pipelines.jobs.curate_clips import curate_clips
+    from pipelines.jobs.curate_config import load_config
+
+    # the demo's clips are 3-4 s long: accept 2 s spans (real footage keeps the 3 s default)
+    config = load_config(
+        None,
+        {"shots": {"min_s": 2.0}, "thresholds": {"min_duration_s": 2.0}, "export": {"target": "640x360"}},
+    )
+    return curate_clips(
+        [world["clips_dir"], world["defects_labels"].parent], out, config=config, progress=False
+    )
+
+
 def run_demo(
-    out: Path, *, seed: int = 0, scale: str = "small", address: str | None = None, console: Console | None = None
+    out: Path,
+    *,
+    seed: int = 0,
+    scale: str = "small",
+    address: str | None = None,
+    console: Console | None = None,
 ) -> dict:
     """Run the demo into ``out``; returns {"world": ..., "manifests": [Path], "timings": {step: s}}."""
     from pipelines.jobs.probe_sources import probe_sources
@@ -61,12 +81,17 @@ def run_demo(
         console.print(f"Ray: {session.mode} at {session.gcs_address}")
         console.rule("[bold]2. ingest: probe every clip into the sources manifest")
         t0 = time.perf_counter()
-        summary = probe_sources(
-            [world["clips_dir"], world["defects_labels"].parent], out, progress=False
-        )
+        summary = probe_sources([world["clips_dir"], world["defects_labels"].parent], out, progress=False)
         timings["ingest"] = time.perf_counter() - t0
         print_summary(summary, console)
         manifests.append(Path(summary.manifest_path))
+
+        console.rule("[bold]3. curate: shots -> clips -> scores -> keep/drop -> 640x360 clips")
+        t0 = time.perf_counter()
+        curated = _curate(world, out)
+        timings["curate"] = time.perf_counter() - t0
+        print_summary(curated.clips, console)
+        manifests.append(Path(curated.clips.manifest_path))
 
     console.rule("[bold]manifests (validated against their schemas)")
     table = Table(show_header=True)
@@ -82,9 +107,11 @@ def run_demo(
             console.print(f"[red]{path}: {p}")
     console.print(table)
     console.print(
-        "Inspect with: wp manifest stats " + " ".join(str(p) for p in manifests)
+        "Inspect with: wp manifest stats "
+        + " ".join(str(p) for p in manifests)
         + f"\nWorld: {out / 'world'}  (scenes/, clips/, defects/labels.parquet)"
-        + "\nTimings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+        + "\nTimings: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
     )
     if bad:
         raise RuntimeError(f"{bad} manifest problems (printed above)")

@@ -67,3 +67,32 @@ def validate(path: Path = _PATH) -> None:
             typer.echo(f"  - {p}")
         raise typer.Exit(1)
     typer.echo(f"{path}: valid {table} manifest")
+
+
+@app.command()
+def refilter(
+    path: Path = _PATH,
+    thresholds: Path = typer.Option(
+        None,
+        "--thresholds",
+        "-t",
+        help="YAML of thresholds (flat, or under 'thresholds:'); default: built-in.",
+    ),
+    overrides: list[str] = typer.Option(
+        [], "--set", "-s", help="Override one threshold, NAME=VALUE (repeatable), e.g. --set max_shake=0.4."
+    ),
+    out: Path = typer.Option(None, "--out", "-o", help="Write here instead of in place (.parquet)."),
+) -> None:
+    """Re-decide every non-failed row of a clips manifest from its stored scores (nothing is decoded)."""
+    from pipelines.refilter import parse_overrides, refilter_manifest, summary_lines
+    from wpdata.filters.decide import CurationThresholds
+
+    try:
+        th = CurationThresholds.from_yaml(thresholds) if thresholds else CurationThresholds()
+        th = th.with_overrides(parse_overrides(overrides))
+        result = refilter_manifest(path, th, out)
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo("\n".join(summary_lines(result)))
+    typer.echo(f"wrote {out or path}")

@@ -1,0 +1,138 @@
+"""Speed of clip curation: (1) analysis vs a plain full decode, (2) the pipeline with 2 workers vs 1.
+
+(1) renders a few 10 s 1280x720 @ 30 fps H.264 walking clips once (into the cache dir), then times
+a plain PyAV decode of every frame to rgb24 against ``analyse_span`` on the whole clip (gray
+320 px at 6 fps, reference frames only, 3 keyframes at 640 px for the people detector).
+Target: analysis throughput >= 1.0x the decode's.
+(2) runs ``curate_clips`` on an embedded 2-CPU Ray over a small defects set with 1 then 2 workers.
+Target: wall(2 workers) / wall(1 worker) <= 0.6.
+
+    python benchmarks/curate_speed.py [--cache /tmp/wp_bench] [--clips 3] [--pipeline-clips 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import av
+import cv2
+from rich.console import Console
+from rich.table import Table
+
+
+def render_720p(cache: Path, n: int, seconds: float = 10.0, fps: int = 30) -> list[Path]:
+    """n walking clips, rendered at 640x360 and upscaled to 1280x720 (cached by name)."""
+    from wpdata.synth import intrinsics, make_world, render_frames, walking
+    from wpdata.video import write_mp4
+
+    out = []
+    for k in range(n):
+        path = cache / f"walk720_{k}.mp4"
+        if not path.exists():
+            world = make_world(100 + k, ("street", "plaza", "room")[k % 3])
+            c2w = walking(world, int(seconds * fps), fps, 100 + k)
+            K = intrinsics(640, 360)
+            frames = (cv2.resize(f, (1280, 720)) for f in render_frames(world, c2w, K, 640, 360))
+            write_mp4(path, frames, fps, threads=1)
+        out.append(path)
+    return out
+
+
+def plain_decode(path: Path) -> int:
+    """Decode every frame to rgb24 at full size; returns the frame count."""
+    n = 0
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        s.thread_type = "AUTO"
+        for frame in c.decode(s):
+            frame.to_ndarray(format="rgb24")
+            n += 1
+    return n
+
+
+def bench_analysis(console: Console, clips: list[Path]) -> float:
+    from wpdata.filters.analyse import AnalysisConfig, analyse_span, make_detector
+    from wpdata.video import probe
+
+    config = AnalysisConfig()
+    detector = make_detector(config)
+    table = Table(title="(1) analysis vs plain decode, 1280x720 @ 30 fps, 10 s")
+    for col in ("clip", "frames", "decode s", "analyse s", "throughput ratio"):
+        table.add_column(col, justify="right")
+    tot_dec = tot_ana = 0.0
+    for path in clips:
+        n = probe(path).num_frames
+        t0 = time.perf_counter()
+        plain_decode(path)
+        t_dec = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        analyse_span(path, 0, n, config, detector=detector)
+        t_ana = time.perf_counter() - t0
+        tot_dec, tot_ana = tot_dec + t_dec, tot_ana + t_ana
+        table.add_row(path.name, str(n), f"{t_dec:.2f}", f"{t_ana:.2f}", f"{t_dec / t_ana:.2f}x")
+    ratio = tot_dec / tot_ana
+    table.add_row("all", "", f"{tot_dec:.2f}", f"{tot_ana:.2f}", f"{ratio:.2f}x")
+    console.print(table)
+    console.print(f"analysis throughput / plain decode throughput = {ratio:.2f}x (target >= 1.0x)")
+    return ratio
+
+
+def bench_pipeline(console: Console, cache: Path, n_clips: int) -> float:
+    from pipelines.jobs.curate_clips import curate_clips
+    from wpdata.synth import make_defects_set
+
+    per_class = max(1, -(-n_clips // 9))
+    inputs = cache / f"defects_{per_class}"
+    if not (inputs / "labels.parquet").exists():
+        make_defects_set(inputs, per_class, seed=123)
+    clips = sorted((inputs / "clips").glob("*.mp4"))[:n_clips]
+    sel = cache / f"pipeline_{n_clips}"
+    sel.mkdir(exist_ok=True)
+    for c in clips:
+        if not (sel / c.name).exists():
+            shutil.copy(c, sel / c.name)
+    table = Table(title=f"(2) curate_clips on an embedded 2-CPU Ray, {len(clips)} sources (320x180, 4 s)")
+    for col in ("workers", "wall s", "sources s", "clips s", "clips ok/dropped/failed"):
+        table.add_column(col, justify="right")
+    walls = {}
+    for workers in (1, 2):
+        out = Path(tempfile.mkdtemp(prefix=f"wpbench{workers}_"))
+        t0 = time.perf_counter()
+        res = curate_clips([sel], out, workers=workers, num_cpus=2, resume=False, progress=False)
+        walls[workers] = time.perf_counter() - t0
+        st = res.clips.total.by_status
+        table.add_row(
+            str(workers),
+            f"{walls[workers]:.1f}",
+            f"{res.sources.wall_s:.1f}",
+            f"{res.clips.wall_s:.1f}",
+            f"{st.get('ok', 0)}/{st.get('dropped', 0)}/{st.get('failed', 0)}",
+        )
+        shutil.rmtree(out, ignore_errors=True)
+    ratio = walls[2] / walls[1]
+    console.print(table)
+    console.print(f"wall(2 workers) / wall(1 worker) = {ratio:.2f}x (target <= 0.6x)")
+    return ratio
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "wp_bench_cache")
+    ap.add_argument("--clips", type=int, default=3, help="720p clips for the analysis benchmark")
+    ap.add_argument("--pipeline-clips", type=int, default=16, help="sources for the pipeline benchmark")
+    ap.add_argument("--skip", choices=("analysis", "pipeline"), default=None)
+    args = ap.parse_args()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    console = Console()
+    if args.skip != "analysis":
+        bench_analysis(console, render_720p(args.cache, args.clips))
+    if args.skip != "pipeline":
+        bench_pipeline(console, args.cache, args.pipeline_clips)
+
+
+if __name__ == "__main__":
+    main()

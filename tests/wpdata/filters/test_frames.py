@@ -1,0 +1,79 @@
+"""sample_frames: evenly spaced gray analysis frames from videos and image folders; rgb_frames picks frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from wpdata.filters.frames import analysis_size, rgb_frames, sample_frames
+from wpdata.video import VideoError, write_mp4
+
+EUROC = Path(__file__).resolve().parents[3] / ".." / "shared" / "realdata" / "euroc_v101_micro/mav0/cam0/data"
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory, walking_frames) -> Path:
+    return write_mp4(tmp_path_factory.mktemp("frames") / "walk.mp4", walking_frames, 15.0)
+
+
+def test_samples_every_kth_frame_at_analysis_width(clip, walking_frames):
+    a = sample_frames(clip, analysis_fps=6.0, width=160)
+    np.testing.assert_array_equal(a.indices, np.arange(0, 60, 2))  # 15 fps / 6 -> every 2nd frame
+    np.testing.assert_allclose(a.times, a.indices / 15.0)
+    assert a.gray.shape == (30, 90, 160) and a.gray.dtype == np.uint8
+    assert a.src_fps == 15.0 and a.src_size == (320, 180) and a.scale == 0.5
+    expected = cv2.resize(
+        cv2.cvtColor(walking_frames[4], cv2.COLOR_RGB2GRAY), (160, 90), interpolation=cv2.INTER_AREA
+    )
+    assert np.abs(a.gray[2].astype(float) - expected).mean() < 6.0
+
+
+def test_span_and_no_upscaling(clip):
+    a = sample_frames(clip, start=10, end=31, analysis_fps=5.0, width=640)
+    np.testing.assert_array_equal(a.indices, [10, 13, 16, 19, 22, 25, 28])
+    assert a.gray.shape[1:] == (180, 320) and a.scale == 1.0
+
+
+def test_skip_nonref_returns_frames_near_the_targets(clip):
+    for start, end in [(0, None), (21, 50)]:
+        a = sample_frames(clip, start=start, end=end, analysis_fps=6.0, skip_nonref=True)
+        targets = np.arange(start, 60 if end is None else end, 2)
+        assert 5 <= len(a) <= len(targets) and np.all(np.diff(a.indices) > 0)
+        assert a.indices[0] >= start and a.indices[-1] < (60 if end is None else end)
+        assert np.abs(a.indices[:, None] - targets[None]).min(axis=1).max() <= 2  # each near some target
+        assert a.gray.shape[1:] == (180, 320)
+
+
+def test_image_folder_needs_and_uses_source_fps(tmp_path, walking_frames):
+    for i, f in enumerate(walking_frames[:20]):
+        cv2.imwrite(str(tmp_path / f"frame_{i:03d}.png"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+    with pytest.raises(VideoError):
+        sample_frames(tmp_path)
+    a = sample_frames(tmp_path, analysis_fps=5.0, source_fps=20.0)
+    np.testing.assert_array_equal(a.indices, [0, 4, 8, 12, 16])
+    np.testing.assert_allclose(a.times, a.indices / 20.0)
+
+
+def test_rgb_frames_returns_the_requested_frames(clip, walking_frames):
+    rgb = rgb_frames(clip, [30, 5, 5], width=160)
+    assert rgb.shape == (2, 90, 160, 3) and rgb.dtype == np.uint8
+    expected = cv2.resize(walking_frames[30], (160, 90), interpolation=cv2.INTER_AREA)
+    assert np.abs(rgb[1].astype(float) - expected).mean() < 6.0
+    assert rgb_frames(clip, []).shape == (0, 180, 320, 3)
+
+
+def test_analysis_size_keeps_aspect_and_even_sides():
+    assert analysis_size((1280, 720), 320) == (320, 180)
+    assert analysis_size((752, 480), 320) == (320, 204)
+    assert analysis_size((200, 100), 320) == (200, 100)
+
+
+def test_euroc_folder_samples():
+    if not EUROC.exists():
+        pytest.skip(f"EuRoC micro sequence not present at {EUROC}")
+    a = sample_frames(EUROC, analysis_fps=6.0, source_fps=20.0)
+    assert a.src_size == (752, 480) and a.gray.shape[1:] == (204, 320)
+    np.testing.assert_array_equal(a.indices[:3], [0, 3, 6])

@@ -1,0 +1,127 @@
+"""Static overlay detection on real H.264 clips written by the test: a camera panning over a texture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from wpdata.filters.frames import sample_frames
+from wpdata.filters.motion import estimate_motion
+from wpdata.filters.overlay import OverlayResult, detect_overlays
+from wpdata.video import write_mp4
+
+W, H, T = 320, 180, 24
+LOGO_BOX = (230, 14, 306, 44)  # x0, y0, x1, y1 px
+
+
+def _pan_frames(step: float = 5.0, seed: int = 0) -> np.ndarray:
+    """A camera panning right/down over a textured plane: [T, H, W, 3] uint8."""
+    rng = np.random.default_rng(seed)
+    big_w, big_h = W + int(step * T) + 8, H + int(step * T / 3) + 8
+    base = cv2.resize(rng.uniform(0, 255, (big_h // 8, big_w // 8)).astype(np.float32), (big_w, big_h))
+    base += cv2.resize(rng.uniform(-40, 40, (big_h // 2, big_w // 2)).astype(np.float32), (big_w, big_h))
+    for _ in range(40):  # some shapes give the tracker corners
+        x, y = int(rng.integers(0, big_w - 30)), int(rng.integers(0, big_h - 30))
+        cv2.rectangle(
+            base,
+            (x, y),
+            (x + int(rng.integers(8, 30)), y + int(rng.integers(8, 30))),
+            float(rng.uniform(0, 255)),
+            -1,
+        )
+    base = np.clip(base, 0, 255).astype(np.uint8)
+    frames = []
+    for t in range(T):
+        x, y = int(round(step * t)), int(round(step * t / 3))
+        frames.append(np.repeat(base[y : y + H, x : x + W, None], 3, axis=2))
+    return np.stack(frames)  # [T, H, W, 3] uint8
+
+
+def _blend(frames: np.ndarray, mask: np.ndarray, colour: float, opacity: float) -> np.ndarray:
+    a = (mask.astype(np.float32) / 255.0 * opacity)[None, :, :, None]  # [1, H, W, 1]
+    return np.clip(frames * (1 - a) + colour * a + 0.5, 0, 255).astype(np.uint8)
+
+
+def _logo_mask() -> np.ndarray:
+    m = np.zeros((H, W), np.uint8)
+    x0, y0, x1, y1 = LOGO_BOX
+    cv2.circle(m, (x0 + 14, (y0 + y1) // 2), 12, 255, 2, cv2.LINE_AA)
+    cv2.putText(m, "TV", (x0 + 32, y1 - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 255, 2, cv2.LINE_AA)
+    return m
+
+
+def _analyse(tmp_path: Path, frames: np.ndarray) -> OverlayResult:
+    path = write_mp4(tmp_path / "clip.mp4", frames, fps=6, threads=1)
+    gray = sample_frames(path, analysis_fps=6.0, width=W).gray  # [T, H, W] uint8
+    return detect_overlays(gray, estimate_motion(gray))
+
+
+def _overlaps(box: list[float], px_box: tuple[int, int, int, int]) -> bool:
+    x0, y0, x1, y1 = box[0] * W, box[1] * H, box[2] * W, box[3] * H
+    return min(x1, px_box[2]) > max(x0, px_box[0]) and min(y1, px_box[3]) > max(y0, px_box[1])
+
+
+def test_faint_logo_is_found_where_it_is(tmp_path: Path) -> None:
+    res = _analyse(tmp_path, _blend(_pan_frames(), _logo_mask(), 240.0, 0.20))
+    found = [b for b, k in zip(res.boxes, res.kinds, strict=True) if k in ("watermark", "logo")]
+    assert any(_overlaps(b, LOGO_BOX) for b in found), (res.boxes, res.kinds)
+    assert res.evidence >= 0.5
+    assert 0.0 < res.area_fraction < 0.1
+    assert res.mask.shape == (H, W) and res.mask[30, 260]
+
+
+def test_clean_pan_has_no_overlay(tmp_path: Path) -> None:
+    res = _analyse(tmp_path, _pan_frames())
+    assert res.area_fraction < 0.01
+    assert res.evidence < 0.5
+    assert "watermark" not in res.kinds and "hud" not in res.kinds
+
+
+def test_changing_subtitles_are_subtitles(tmp_path: Path) -> None:
+    frames = _pan_frames(seed=1)
+    lines = ["Where are we going", "Over the bridge now", "Keep walking ahead"]
+    for t in range(T):
+        line = lines[(t // 8) % len(lines)]  # a new cue every 8 frames (1.3 s at 6 fps)
+        (tw, _), _ = cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)
+        org = ((W - tw) // 2, H - 12)
+        cv2.putText(frames[t], line, org, cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3, cv2.LINE_AA)
+        cv2.putText(frames[t], line, org, cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+    res = _analyse(tmp_path, frames)
+    subs = [b for b, k in zip(res.boxes, res.kinds, strict=True) if k == "subtitles"]
+    assert subs, (res.boxes, res.kinds)
+    assert all(b[1] > 0.6 for b in subs)  # in the bottom band
+    assert "watermark" not in res.kinds
+
+
+def test_letterbox_bars_are_their_own_kind(tmp_path: Path) -> None:
+    frames = _pan_frames(seed=2)
+    frames[:, :22] = 0
+    frames[:, H - 22 :] = 0
+    res = _analyse(tmp_path, frames)
+    bars = [b for b, k in zip(res.boxes, res.kinds, strict=True) if k == "letterbox"]
+    assert len(bars) == 2, (res.boxes, res.kinds)
+    assert sorted(round(b[1] * H) for b in bars) == [0, H - 22]
+    assert res.area_fraction < 0.01  # bars are not overlays that cost a clip
+    assert res.mask[:20].all() and res.mask[-20:].all()
+
+
+def test_static_camera_gives_no_evidence(tmp_path: Path) -> None:
+    still = np.repeat(_pan_frames()[:1], T, axis=0)
+    res = _analyse(tmp_path, _blend(still, _logo_mask(), 240.0, 0.30))
+    assert res.area_fraction == 0.0
+    assert res.evidence == 0.0
+    assert not res.mask.any()
+
+
+def test_real_static_camera_is_not_an_overlay() -> None:
+    root = Path(__file__).resolve().parents[3] / ".." / "shared" / "realdata"
+    folder = root / "euroc_v101_micro" / "mav0" / "cam0" / "data"
+    if not folder.is_dir():
+        pytest.skip(f"real data not present at {folder}")
+    gray = sample_frames(folder, analysis_fps=6.0, width=320, source_fps=20.0).gray
+    res = detect_overlays(gray, estimate_motion(gray))
+    assert res.area_fraction == 0.0
+    assert res.evidence < 0.5

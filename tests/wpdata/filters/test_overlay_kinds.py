@@ -1,0 +1,31 @@
+"""Kind guesses for overlay regions and letterbox bars found on frame arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wpdata.filters.overlay_kinds import Region, classify_region, classify_regions, detect_letterbox
+
+
+def test_dark_still_bars_are_found_and_too_dark_pictures_are_not_bars() -> None:
+    rng = np.random.default_rng(0)
+    frames = rng.integers(60, 200, (8, 90, 160)).astype(np.uint8)  # [N, h, w] a changing picture
+    frames[:, :10] = 5
+    frames[:, -10:] = 5
+    assert detect_letterbox(frames) == (10, 10, 0, 0)
+    dark = (frames // 20).astype(np.uint8)  # the whole picture nearly black: no contrast to a bar
+    assert detect_letterbox(dark) == (0, 0, 0, 0)
+
+
+def test_kinds_follow_position_shape_and_opacity() -> None:
+    subs = Region(box=(0.3, 0.85, 0.7, 0.96), n_hot=500, t_strength=10.0, std_ratio=1.5)
+    corner = Region(box=(0.8, 0.05, 0.95, 0.15), n_hot=100, t_strength=10.0, std_ratio=0.8)
+    bar = Region(box=(0.0, 0.88, 1.0, 1.0), n_hot=900, t_strength=10.0, std_ratio=0.9)
+    panel = Region(box=(0.8, 0.05, 0.95, 0.3), n_hot=400, t_strength=10.0, std_ratio=0.2)
+    assert classify_region(subs) == "subtitles"
+    assert classify_region(corner) == "watermark"
+    assert classify_region(bar) == "hud"
+    assert classify_region(panel) == "hud"
+    assert classify_regions([panel, corner, subs]) == ["hud", "hud", "subtitles"]  # UI comes in sets
+    small_opaque = Region(box=(0.85, 0.05, 0.95, 0.15), n_hot=100, t_strength=10.0, std_ratio=0.2)
+    assert classify_regions([small_opaque]) == ["logo"]

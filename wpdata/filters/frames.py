@@ -1,0 +1,158 @@
+"""Sample a span of a video (or image folder) as small gray analysis frames, and a few RGB frames.
+
+Everything decodes through `wpdata.video`. `skip_nonref=True` asks the decoder to skip
+non-reference frames (PyAV `skip_frame="NONREF"`), which `wpdata.video.iter_frames` does not
+offer; that path opens the container with the `wpdata.video.container` helpers and picks, for each
+target time, the nearest decoded frame (indices then come from timestamps, constant rate assumed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from wpdata.video import VideoError, iter_frames, probe, probe_image_sequence
+from wpdata.video.container import frame_index, frame_pts, open_input, video_stream
+from wpdata.video.sampling import target_indices
+
+__all__ = ["AnalysisFrames", "analysis_size", "rgb_frames", "sample_frames"]
+
+
+@dataclass
+class AnalysisFrames:
+    """Gray frames of one span at analysis resolution, with where they came from."""
+
+    gray: np.ndarray  # [N, h, w] uint8
+    indices: np.ndarray  # [N] int64 source frame indices
+    times: np.ndarray  # [N] float64 seconds (index / src_fps)
+    src_fps: float
+    src_size: tuple[int, int]  # (width, height) of the source
+    scale: float  # analysis width / source width
+
+    def __len__(self) -> int:
+        return int(self.gray.shape[0])
+
+
+def analysis_size(src_size: tuple[int, int], width: int) -> tuple[int, int]:
+    """(w, h) for analysis: `width` (never upscaled), height keeping the aspect ratio, both even."""
+    sw, sh = src_size
+    w = min(int(width), int(sw))
+    h = max(2, int(round(sh * w / sw / 2.0)) * 2)
+    return max(2, w - w % 2), h
+
+
+def _source_info(path: Path, source_fps: float | None) -> tuple[float, tuple[int, int], int]:
+    """(fps, (width, height), num_frames) of a video file or image folder."""
+    if path.is_dir():
+        if source_fps is None:
+            raise VideoError(path, "an image folder needs source_fps")
+        info = probe_image_sequence(path, source_fps)
+    else:
+        info = probe(path)
+    return float(info.fps), (int(info.width), int(info.height)), int(info.num_frames)
+
+
+def _nonref_frames(
+    path: Path, start: int, end: int, targets: list[int], fps: float, size: tuple[int, int]
+) -> tuple[list[np.ndarray], list[int]]:
+    """Decode reference frames only; per target index keep the nearest one (each at most once), as gray [h, w]."""
+    grays: list[np.ndarray] = []
+    kept: list[int] = []
+    w, h = size
+
+    def keep(idx: int, frame: av.VideoFrame) -> None:
+        if not kept or kept[-1] != idx:
+            grays.append(frame.to_ndarray(format="gray", width=w, height=h, interpolation="AREA"))
+            kept.append(idx)
+
+    pending = iter(targets)
+    want = next(pending, None)
+    prev: tuple[int, av.VideoFrame] | None = None
+    with open_input(path) as container:
+        stream = video_stream(container, path)
+        stream.thread_type = "AUTO"
+        stream.codec_context.skip_frame = "NONREF"
+        if start > 0:
+            container.seek(frame_pts(start, stream, fps), stream=stream, backward=True, any_frame=False)
+        for frame in container.decode(stream):
+            idx = frame_index(frame.pts, stream, fps)
+            if idx is None or idx < start:
+                continue
+            if idx >= end or want is None:
+                break
+            while want is not None and idx >= want:  # `want` lies between prev and this frame
+                nearest = prev if prev is not None and want - prev[0] < idx - want else (idx, frame)
+                keep(*nearest)
+                want = next(pending, None)
+            prev = (idx, frame)
+    if want is not None and prev is not None:  # targets past the last reference frame
+        keep(*prev)
+    return grays, kept
+
+
+def sample_frames(
+    path: str | Path,
+    start: int = 0,
+    end: int | None = None,
+    analysis_fps: float = 6.0,
+    width: int = 320,
+    source_fps: float | None = None,
+    skip_nonref: bool = False,
+) -> AnalysisFrames:
+    """Frames [start, end) of `path`, gray, `width` pixels wide, every k-th source frame (image folders need source_fps).
+
+    k = floor(src_fps / analysis_fps), so frames are evenly spaced at a rate of at least `analysis_fps`
+    (15 fps -> every 2nd frame, 30 fps -> every 5th). With `skip_nonref` (video files only) the
+    nearest reference frame stands in for each target, so spacing is only roughly even.
+    """
+    p = Path(path)
+    src_fps, src_size, num_frames = _source_info(p, source_fps)
+    stop = num_frames if end is None else int(end)
+    if num_frames > 0:
+        stop = min(stop, num_frames)
+    size = analysis_size(src_size, width)
+    step = max(1, int(src_fps / analysis_fps + 1e-2))  # whole source frames: every pair spans the same time
+    fps = None if step == 1 else src_fps / step
+    if skip_nonref and not p.is_dir():
+        targets = list(target_indices(start, stop, src_fps, fps))
+        grays, idx = _nonref_frames(p, start, stop, targets, src_fps, size)
+    else:
+        idx = list(target_indices(start, stop, src_fps, fps))
+        grays = list(
+            iter_frames(p, start, stop, size=size, fps=fps, gray=True, source_fps=source_fps, strict=False)
+        )
+        idx = idx[: len(grays)]  # a truncated file yields fewer frames than targets
+    gray = np.stack(grays) if grays else np.zeros((0, size[1], size[0]), np.uint8)  # [N, h, w] uint8
+    indices = np.asarray(idx, dtype=np.int64)  # [N]
+    return AnalysisFrames(
+        gray=gray,
+        indices=indices,
+        times=indices.astype(np.float64) / src_fps,
+        src_fps=src_fps,
+        src_size=src_size,
+        scale=size[0] / src_size[0],
+    )
+
+
+def rgb_frames(
+    path: str | Path, indices: list[int] | np.ndarray, width: int = 640, source_fps: float | None = None
+) -> np.ndarray:
+    """The source frames at `indices` as RGB, `width` pixels wide: [M, H, W, 3] uint8 (M <= len(indices))."""
+    p = Path(path)
+    want = sorted({int(i) for i in indices})
+    _, src_size, _ = _source_info(p, source_fps)
+    size = analysis_size(src_size, width)
+    if not want:
+        return np.zeros((0, size[1], size[0], 3), np.uint8)
+    wanted = set(want)
+    out = [
+        frame  # [H, W, 3] uint8
+        for i, frame in enumerate(
+            iter_frames(p, want[0], want[-1] + 1, size=size, source_fps=source_fps, strict=False), want[0]
+        )
+        if i in wanted
+    ]
+    return np.stack(out) if out else np.zeros((0, size[1], size[0], 3), np.uint8)  # [M, H, W, 3] uint8

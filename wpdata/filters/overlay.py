@@ -1,0 +1,196 @@
+"""Static screen-space overlays (watermarks, logos, HUD, burned-in subtitles, letterbox bars) in a moving shot.
+
+Method (REFERENCE section 4): an overlay keeps its gradients at the same pixel while the camera moves
+the background. For each consecutive pair (i, i+1) with a usable camera fit the per-pixel evidence is
+
+    e_i(p) = g_i(p) . (g_{i+1}(p) - gpred_{i+1}(p))
+
+where g are image gradients and gpred_{i+1} the gradients of frame i warped by the pair's similarity
+(`MotionTrack.A`), i.e. the same frame's gradients shifted by the camera displacement. The fixed-pixel
+persistence g_i . g_{i+1} of scene edges parallel to the motion and of smooth texture is matched by the
+null g_i . gpred_{i+1} and cancels; an overlay stays put and does not cancel. A static camera makes the
+null equal to the fixed term, so it gives no evidence (such pairs are skipped outright). Evidence is a
+per-pixel t statistic over the pairs, thresholded, cleaned with morphology and split into connected
+components; `overlay_kinds` guesses each region's kind and finds letterbox bars. The pass is written
+here with OpenCV primitives because no library offers this fixed-versus-moving gradient test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from wpdata.filters.motion import MotionTrack
+from wpdata.filters.overlay_kinds import Region, classify_regions, detect_letterbox, letterbox_boxes
+
+__all__ = ["OverlayResult", "detect_overlays", "persistence_map"]
+
+MIN_SHIFT_PX = 1.5  # camera displacement (analysis px) below which a pair carries no evidence
+MIN_PAIRS = 3  # fewer usable pairs: no evidence at all (static camera, too short a shot)
+T_FLOOR = 1.0  # added to the standard error (gray-level^2 units) so flat areas cannot reach high t
+HOT_T = 4.5  # per-pixel t above which a pixel is an overlay candidate
+MIN_HOT_PX = 25  # hot pixels a region needs at 320x180 (scaled with the frame area)
+CLOSE_PX = 7  # closing kernel joining text strokes into one region (at 320 px width)
+BOX_PAD_PX = 2
+DUTY_E = 4.0  # per-pair evidence (gray level^2) above which a pixel counts as persisting in that pair
+
+
+@dataclass
+class OverlayResult:
+    """Static overlays found in a shot; area and evidence cover non-letterbox regions only."""
+
+    mask: np.ndarray  # [h, w] bool, every region's box (letterbox bars included)
+    area_fraction: float  # fraction of the frame inside non-letterbox overlay boxes
+    boxes: list[list[float]] = field(default_factory=list)  # [x0, y0, x1, y1] normalised to [0, 1]
+    kinds: list[str] = field(default_factory=list)  # one per box
+    evidence: float = 0.0  # confidence of the strongest non-letterbox region, 0 = none
+    evidences: list[float] = field(default_factory=list)  # one per box
+
+
+def _gradients(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sobel gradients in gray levels per pixel."""  # img [h, w] float32 -> 2 x [h, w] float32
+    gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
+    gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
+    return gx, gy
+
+
+def _pair_shift(A: np.ndarray, w: int, h: int) -> float:
+    """Mean displacement (px) of the frame centre and corners under the similarity A [2, 3]."""
+    pts = np.array([[w / 2, h / 2], [0, 0], [w, 0], [0, h], [w, h]], np.float64)  # [5, 2]
+    moved = pts @ A[:, :2].T + A[:, 2]
+    return float(np.linalg.norm(moved - pts, axis=1).mean())
+
+
+def _usable_pairs(track: MotionTrack, w: int, h: int) -> list[int]:
+    """Pairs with a camera fit (not the identity a failed fit returns) and enough displacement."""
+    out = []
+    for i in range(len(track)):
+        A = track.A[i]
+        failed = not track.reliable[i] and np.allclose(A, np.eye(2, 3))
+        if not failed and _pair_shift(A, w, h) >= MIN_SHIFT_PX:
+            out.append(i)
+    return out
+
+
+def persistence_map(gray: np.ndarray, track: MotionTrack) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per-pixel t statistic of fixed-minus-shifted gradient persistence [h, w] float32, the fraction of
+    pairs in which each pixel persisted [h, w] float32 (its duty), and the number of pairs used."""
+    n, h, w = gray.shape
+    pairs = _usable_pairs(track, w, h)
+    if len(pairs) < MIN_PAIRS:
+        return np.zeros((h, w), np.float32), np.zeros((h, w), np.float32), 0
+    s1 = np.zeros((h, w), np.float32)
+    s2 = np.zeros((h, w), np.float32)
+    cnt = np.zeros((h, w), np.float32)
+    on = np.zeros((h, w), np.float32)
+    ones = np.ones((h, w), np.float32)
+    kernel = np.ones((3, 3), np.uint8)
+    grads: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for i in pairs:
+        f0 = gray[i].astype(np.float32)  # [h, w]
+        for j in (i, i + 1):
+            if j not in grads:
+                grads[j] = _gradients(gray[j].astype(np.float32))
+        (g0x, g0y), (g1x, g1y) = grads[i], grads[i + 1]
+        pred = cv2.warpAffine(f0, track.A[i], (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        px, py = _gradients(pred)
+        valid = cv2.warpAffine(ones, track.A[i], (w, h), borderValue=0) > 0.999
+        valid = cv2.erode(valid.astype(np.uint8), kernel) > 0  # [h, w] bool, predicted from inside frame i
+        e = cv2.blur(g0x * (g1x - px) + g0y * (g1y - py), (3, 3))  # [h, w] float32
+        e[~valid] = 0.0
+        s1 += e
+        s2 += e * e
+        cnt += valid
+        on += e > DUTY_E
+    mean = s1 / np.maximum(cnt, 1)
+    var = np.maximum(s2 / np.maximum(cnt, 1) - mean**2, 0.0)
+    t = mean / (np.sqrt(var / np.maximum(cnt, 1)) + T_FLOOR)  # [h, w] float32
+    t[cnt < MIN_PAIRS] = 0.0
+    return t.astype(np.float32), on / np.maximum(cnt, 1), len(pairs)
+
+
+def _regions(t: np.ndarray, duty: np.ndarray, gray: np.ndarray) -> list[Region]:
+    """Connected regions of hot pixels, closed into blobs, with the statistics the kind guess needs."""
+    h, w = t.shape
+    k = max(3, int(round(CLOSE_PX * w / 320)) | 1)
+    hot = t > HOT_T  # [h, w] bool
+    blob = cv2.morphologyEx(
+        hot.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    )
+    line = np.ones((3, 3 * k), np.uint8)  # joins the words of one text line
+    blob = cv2.morphologyEx(blob, cv2.MORPH_CLOSE, line)
+    num, labels, stats, _ = cv2.connectedComponentsWithStats(blob, connectivity=8)
+    min_hot = MIN_HOT_PX * (h * w) / (320 * 180)
+    tstd = gray.std(axis=0)  # [h, w] float64 temporal std
+    scene_std = float(np.median(tstd)) + 1e-6
+    out = []
+    for c in range(1, num):
+        x, y, bw, bh, _ = stats[c]
+        sel = (labels == c) & hot
+        n_hot = int(sel.sum())
+        if n_hot < min_hot:
+            continue
+        x0, y0 = max(0, x - BOX_PAD_PX), max(0, y - BOX_PAD_PX)
+        x1, y1 = min(w, x + bw + BOX_PAD_PX), min(h, y + bh + BOX_PAD_PX)
+        out.append(
+            Region(
+                box=(x0 / w, y0 / h, x1 / w, y1 / h),
+                n_hot=n_hot,
+                t_strength=float(np.percentile(t[sel], 90)),
+                std_ratio=float(np.median(tstd[sel])) / scene_std,
+                duty=float(np.median(duty[sel])),
+                blob_std_ratio=float(np.median(tstd[labels == c])) / scene_std,
+            )
+        )
+    return out
+
+
+def _evidence(r: Region, h: int, w: int) -> float:
+    """Confidence in [0, 1) of one region from its t strength and its size (hot pixels)."""
+    size = r.n_hot / (MIN_HOT_PX * (h * w) / (320 * 180))
+    return float(1.0 - np.exp(-(r.t_strength / 10.0) * min(size, 4.0) / 2.0))
+
+
+def detect_overlays(gray: np.ndarray, track: MotionTrack) -> OverlayResult:
+    """Static overlays in gray [N, h, w] uint8 analysis frames given their camera motion `track`."""
+    n, h, w = gray.shape
+    mask = np.zeros((h, w), bool)
+    t, duty, used = persistence_map(gray, track)
+    if used == 0:  # static camera or too few pairs: no evidence either way
+        return OverlayResult(mask=mask, area_fraction=0.0)
+    bars = detect_letterbox(gray)  # (top, bottom, left, right) px
+    boxes, kinds, evid = [], [], []
+    for box in letterbox_boxes(bars, w, h):
+        boxes.append(list(box))
+        kinds.append("letterbox")
+        evid.append(1.0)
+    top, bottom, left, right = bars
+    edge = 3  # the bar's inner edge persists like an overlay; keep it out
+    core = np.zeros((h, w), bool)
+    core[
+        top + edge * (top > 0) : h - bottom - edge * (bottom > 0),
+        left + edge * (left > 0) : w - right - edge * (right > 0),
+    ] = True
+    t = np.where(core, t, 0.0).astype(np.float32)
+    area = np.zeros((h, w), bool)
+    regions = _regions(t, duty, gray)
+    for r, kind in zip(regions, classify_regions(regions), strict=True):
+        boxes.append(list(r.box))
+        kinds.append(kind)
+        evid.append(_evidence(r, h, w))
+    for box, kind in zip(boxes, kinds, strict=True):
+        x0, y0, x1, y1 = (int(round(v)) for v in (box[0] * w, box[1] * h, box[2] * w, box[3] * h))
+        mask[y0:y1, x0:x1] = True
+        if kind != "letterbox":
+            area[y0:y1, x0:x1] = True
+    scored = [e for e, k in zip(evid, kinds, strict=True) if k != "letterbox"]
+    return OverlayResult(
+        mask=mask,
+        area_fraction=float(area.mean()),
+        boxes=boxes,
+        kinds=kinds,
+        evidence=max(scored, default=0.0),
+        evidences=evid,
+    )

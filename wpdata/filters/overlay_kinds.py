@@ -1,0 +1,119 @@
+"""Kinds of static overlay regions (a guess from position, shape and opacity) and letterbox bars.
+
+Letterbox / pillarbox bars carry no gradients inside, so the persistence test of `overlay` cannot see
+them; they are found here as dark rows / columns at the frame edges that stay uniform in every frame.
+Plain numpy rules: no library classifies overlay regions by layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Region", "classify_region", "classify_regions", "detect_letterbox", "letterbox_boxes"]
+
+OPAQUE_STD_RATIO = 0.55  # region temporal std / scene temporal std below this: the overlay hides the scene
+CHANGING_STD_RATIO = 1.15  # ... above this: the overlay itself changes (subtitle cues)
+BAR_MIN_CONTRAST = 15.0  # a bar is darker than the picture's median level by at least this
+BAR_MIN_FRAC = 0.04  # letterbox bar thickness at least this fraction of the frame side
+BAR_MAX_LEVEL = 50.0  # bars are dark: mean gray level below this
+BAR_UNIFORM = 0.95  # fraction of a bar row's pixels that must be uniform and still
+BAR_STILL_STD = 3.0  # temporal std (gray levels) of a still pixel
+BAR_TOLERANCE = 8.0  # gray levels a bar pixel may differ from the bar's median
+
+
+@dataclass
+class Region:
+    """One candidate overlay region at analysis scale."""
+
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 normalised to [0, 1]
+    n_hot: int  # pixels above the persistence threshold
+    t_strength: float  # 90th percentile of the persistence t statistic over those pixels
+    std_ratio: float  # median temporal std at the hot pixels / median temporal std of the frame
+    duty: float = 1.0  # median fraction of pairs in which the hot pixels persisted
+    blob_std_ratio: float = 1.0  # as std_ratio over the whole closed region (strokes and what lies between)
+
+
+def classify_region(r: Region) -> str:
+    """'subtitles' | 'hud' | 'watermark' for one region from where it sits, its shape and opacity."""
+    x0, y0, x1, y1 = r.box
+    bw, bh = x1 - x0, y1 - y0
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    changing = r.std_ratio > CHANGING_STD_RATIO  # the overlay's own pixels change: cues come and go
+    wide_text = bw > 0.3 and r.std_ratio >= OPAQUE_STD_RATIO
+    if cy > 0.7 and y1 < 0.99 and abs(cx - 0.5) < 0.15 and bh < 0.3 and (changing or wide_text):
+        return "subtitles"  # bottom-centre text band, clear of the frame edge (UI bars hug it)
+    edge_bar = (bw > 0.6 and (y0 < 0.03 or y1 > 0.97)) or (bh > 0.6 and (x0 < 0.03 or x1 > 0.97))
+    if edge_bar or r.std_ratio < OPAQUE_STD_RATIO:
+        return "hud"  # bars along an edge, or opaque panels / minimaps hiding the scene
+    return "watermark"
+
+
+def classify_regions(regions: list[Region]) -> list[str]:
+    """Kinds of a clip's regions: each region's guess, then made consistent across the clip.
+
+    UI comes in sets: once a clip shows a HUD element, its other fixed non-subtitle elements (score
+    counters, gauges) are HUD too. A lone small opaque element near a corner is a channel logo.
+    """
+    kinds = [classify_region(r) for r in regions]
+    if "hud" in kinds and any(_is_logo(r) for r in regions) and sum(k != "subtitles" for k in kinds) == 1:
+        return ["logo" if k == "hud" else k for k in kinds]
+    if "hud" in kinds:
+        return ["hud" if k == "watermark" else k for k in kinds]
+    return kinds
+
+
+def _is_logo(r: Region) -> bool:
+    x0, y0, x1, y1 = r.box
+    bw, bh = x1 - x0, y1 - y0
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    aspect = max(bw / max(bh, 1e-6), bh / max(bw, 1e-6))
+    return bw * bh < 0.02 and min(cx, 1 - cx) < 0.3 and min(cy, 1 - cy) < 0.3 and aspect < 4.0
+
+
+def _bar_run(mean: np.ndarray, std: np.ndarray, picture: float) -> int:
+    """Rows from the top of mean/std [h, w] that form one dark, uniform, still bar (0 if too thin)."""
+    h = mean.shape[0]
+    max_level = min(BAR_MAX_LEVEL, picture - BAR_MIN_CONTRAST)
+    run = 0
+    level = None
+    for y in range(h // 3):
+        row_m, row_s = mean[y], std[y]
+        med = float(np.median(row_m)) if level is None else level
+        ok = (np.abs(row_m - med) < BAR_TOLERANCE) & (row_s < BAR_STILL_STD)
+        if med > max_level or ok.mean() < BAR_UNIFORM:
+            break
+        level = med
+        run = y + 1
+    return run if run >= BAR_MIN_FRAC * h else 0
+
+
+def detect_letterbox(gray: np.ndarray) -> tuple[int, int, int, int]:
+    """Letterbox / pillarbox bar thickness in px (top, bottom, left, right) of gray [N, h, w] uint8 frames."""
+    f = gray.astype(np.float32)
+    mean, std = f.mean(axis=0), f.std(axis=0)  # [h, w]
+    h, w = mean.shape
+    picture = float(np.median(mean[h // 4 : h - h // 4, w // 4 : w - w // 4]))
+    top = _bar_run(mean, std, picture)
+    bottom = _bar_run(mean[::-1], std[::-1], picture)
+    left = _bar_run(mean.T, std.T, picture)
+    right = _bar_run(mean.T[::-1], std.T[::-1], picture)
+    return top, bottom, left, right
+
+
+def letterbox_boxes(
+    bars: tuple[int, int, int, int], w: int, h: int
+) -> list[tuple[float, float, float, float]]:
+    """Normalised boxes (x0, y0, x1, y1) of the non-empty bars (top, bottom, left, right) in px."""
+    top, bottom, left, right = bars
+    out = []
+    if top:
+        out.append((0.0, 0.0, 1.0, top / h))
+    if bottom:
+        out.append((0.0, 1.0 - bottom / h, 1.0, 1.0))
+    if left:
+        out.append((0.0, 0.0, left / w, 1.0))
+    if right:
+        out.append((1.0 - right / w, 0.0, 1.0, 1.0))
+    return out
