@@ -30,13 +30,14 @@ class AnalysisConfig:
 
     analysis_fps: float = 6.0  # gray frames per second for motion, shake, overlays, quality
     width: int = 320  # analysis width in pixels
-    skip_nonref: bool = True  # decode reference frames only (PyAV skip_frame="NONREF")
+    skip_nonref: bool = False  # reference frames only (PyAV skip_frame="NONREF"): faster, uneven spacing
     crowd: bool = True  # count people at all
     crowd_frames: int = 3  # full-colour frames given to the people detector
     crowd_width: int = 640  # their width in pixels
     detector_path: str | None = None  # a transformers object detector (folder/hub id); None: OpenCV HOG
     detector_threshold: float = 0.5
     remask_overlays: bool = True  # re-fit the camera motion with detected overlays masked out
+    threads: int = 0  # decoder threads per decode (0: automatic); a Ray stage sets its declared cpus
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,6 +103,7 @@ def analyse_span(
         width=config.width,
         source_fps=source_fps,
         skip_nonref=config.skip_nonref,
+        threads=config.threads,
     )
     if len(frames) < 2:
         raise ValueError(f"only {len(frames)} analysis frame(s) decoded from [{start}, {end})")
@@ -126,7 +128,10 @@ def analyse_span(
         detector = detector if detector is not None else make_detector(config)
         idx = crowd_indices(path, start, end, frames.src_fps, config.crowd_frames)
         # one call per frame: each seeks to its keyframe instead of decoding the frames in between
-        parts = [rgb_frames(path, [i], width=config.crowd_width, source_fps=source_fps) for i in idx]
+        parts = [
+            rgb_frames(path, [i], width=config.crowd_width, source_fps=source_fps, threads=config.threads)
+            for i in idx
+        ]
         rgb = np.concatenate(parts) if parts else np.zeros((0, 1, 1, 3), np.uint8)  # [M, H, W, 3] uint8
         if len(rgb):
             crowd = crowd_density(rgb, detector)

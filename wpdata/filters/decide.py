@@ -49,10 +49,11 @@ class CurationThresholds:
     min_height: int = 144  # height < this -> "low_resolution"
     # camera motion (wpdata.filters.shake / motion)
     min_motion_reliable: float = 0.15  # score_motion_reliable < this -> "unreliable_motion"
-    min_motion: float = 0.02  # score_motion < this -> "static_camera"
-    max_shake: float = 6.0  # score_shake > this -> "shake" (provisional: owner of shake.py tunes it)
+    min_motion: float = 0.02  # score_motion < this -> "static_camera" ...
+    static_min_reliable: float = 0.5  # ... only when score_motion_reliable >= this (else motion is unknown)
+    max_shake: float = 2.3  # score_shake > this -> "shake" (tuning set: shake >= 5.0, others <= 1.5)
     # static overlays (wpdata.filters.overlay): a clip is dropped for each droppable kind it shows
-    min_overlay_evidence: float = 0.5  # score_overlay_evidence >= this (and a kind) -> "overlay:<kind>"
+    min_overlay_evidence: float = 0.3  # score_overlay_evidence >= this (and a kind) -> "overlay:<kind>"
     min_overlay_area: float = 0.0  # ... and score_overlay_area >= this
     max_overlay_area: float = 0.3  # score_overlay_area > this -> "overlay:<kind>" whatever the evidence
     # people (wpdata.filters.crowd)
@@ -142,7 +143,8 @@ def decide(row: Mapping[str, Any], th: CurationThresholds) -> tuple[str, list[st
         reasons.add("low_resolution")
     if _below(_num(row, "score_motion_reliable"), th.min_motion_reliable):
         reasons.add("unreliable_motion")
-    if _below(_num(row, "score_motion"), th.min_motion):
+    reliable = _num(row, "score_motion_reliable")
+    if _below(_num(row, "score_motion"), th.min_motion) and (reliable is None or reliable >= th.static_min_reliable):
         reasons.add("static_camera")
     if _above(_num(row, "score_shake"), th.max_shake):
         reasons.add("shake")
