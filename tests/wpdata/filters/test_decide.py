@@ -69,7 +69,19 @@ def test_all_reasons_are_reported_in_order():
         "score_brightness": 5.0, "score_bright_fraction": 0.9, "score_sharpness": 0.0,
     }  # fmt: skip
     status, reasons = decide(bad, TH)
-    assert status == "dropped" and reasons == list(DROP_REASONS)
+    # static_camera needs reliable motion fits, so it cannot come with unreliable_motion
+    assert status == "dropped" and reasons == [r for r in DROP_REASONS if r != "static_camera"]
+    status, reasons = decide({**bad, "score_motion_reliable": 0.9}, TH)
+    assert reasons == [r for r in DROP_REASONS if r != "unreliable_motion"]
+
+
+def test_static_camera_needs_reliable_motion_fits():
+    still = {**GOOD, "score_motion": 0.0}
+    assert decide({**still, "score_motion_reliable": TH.static_min_reliable}, TH) == (
+        "dropped",
+        ["static_camera"],
+    )
+    assert decide({**still, "score_motion_reliable": TH.static_min_reliable - 0.01}, TH) == ("ok", [])
 
 
 def test_failed_rows_stay_failed_and_missing_scores_trigger_nothing():
