@@ -28,12 +28,14 @@ from wpdata.filters.overlay_kinds import Region, classify_regions, detect_letter
 __all__ = ["OverlayResult", "detect_overlays", "persistence_map"]
 
 MIN_SHIFT_PX = 1.5  # camera displacement (analysis px) below which a pair carries no evidence
+MAX_GAP = 4  # frames a pair may span to reach MIN_SHIFT_PX on a slow camera
 MIN_PAIRS = 3  # fewer usable pairs: no evidence at all (static camera, too short a shot)
 T_FLOOR = 1.0  # added to the standard error (gray-level^2 units) so flat areas cannot reach high t
 HOT_T = 4.5  # per-pixel t above which a pixel is an overlay candidate
 MIN_HOT_PX = 25  # hot pixels a region needs at 320x180 (scaled with the frame area)
 CLOSE_PX = 7  # closing kernel joining text strokes into one region (at 320 px width)
 BOX_PAD_PX = 2
+MIN_REGION_EVIDENCE = 0.3  # regions weaker than this are not reported at all
 DUTY_E = 4.0  # per-pair evidence (gray level^2) above which a pixel counts as persisting in that pair
 
 
@@ -63,57 +65,92 @@ def _pair_shift(A: np.ndarray, w: int, h: int) -> float:
     return float(np.linalg.norm(moved - pts, axis=1).mean())
 
 
-def _usable_pairs(track: MotionTrack, w: int, h: int) -> list[int]:
-    """Pairs with a camera fit (not the identity a failed fit returns) and enough displacement."""
+def _compose(B: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """The similarity [2, 3] applying A then B."""
+    return np.hstack([B[:, :2] @ A[:, :2], (B[:, :2] @ A[:, 2] + B[:, 2])[:, None]])
+
+
+def _pairs(track: MotionTrack, w: int, h: int) -> list[tuple[int, int, np.ndarray]]:
+    """(i, j, A_ij) frame pairs carrying evidence: from each frame i, the nearest later frame j (at most
+    MAX_GAP steps) that the camera moved at least MIN_SHIFT_PX away from, through fitted pairs only.
+    Slow pans and orbits so still give pairs; the transform is the product of the fitted steps."""
+    fitted = [track.reliable[i] or not np.allclose(track.A[i], np.eye(2, 3)) for i in range(len(track))]
     out = []
     for i in range(len(track)):
-        A = track.A[i]
-        failed = not track.reliable[i] and np.allclose(A, np.eye(2, 3))
-        if not failed and _pair_shift(A, w, h) >= MIN_SHIFT_PX:
-            out.append(i)
+        A = np.eye(2, 3)
+        for j in range(i, min(i + MAX_GAP, len(track))):
+            if not fitted[j]:
+                break
+            A = _compose(track.A[j], A)
+            if _pair_shift(A, w, h) >= MIN_SHIFT_PX:
+                out.append((i, j + 1, A))
+                break
     return out
 
 
-def persistence_map(gray: np.ndarray, track: MotionTrack) -> tuple[np.ndarray, np.ndarray, int]:
-    """Per-pixel t statistic of fixed-minus-shifted gradient persistence [h, w] float32, the fraction of
-    pairs in which each pixel persisted [h, w] float32 (its duty), and the number of pairs used."""
+@dataclass
+class Persistence:
+    """Per-pixel persistence statistics of a shot (see `persistence_map`)."""
+
+    t: np.ndarray  # [h, w] float32 t statistic of fixed-minus-shifted gradient persistence
+    duty: np.ndarray  # [h, w] float32 fraction of pairs in which the pixel persisted
+    evidence: np.ndarray  # [P, h, w] float32 per-pair evidence (0 where not predicted)
+    valid: np.ndarray  # [P, h, w] bool, pixel predicted from inside the first frame of the pair
+    times: np.ndarray  # [P] float64 mid-pair frame index
+
+    @property
+    def used(self) -> int:
+        return int(self.evidence.shape[0])
+
+
+def persistence_map(gray: np.ndarray, track: MotionTrack) -> Persistence:
+    """Per-pair evidence e(p) = g_i . (g_j - gpred_j) of the usable pairs and its per-pixel t statistic."""
     n, h, w = gray.shape
-    pairs = _usable_pairs(track, w, h)
+    pairs = _pairs(track, w, h)
     if len(pairs) < MIN_PAIRS:
-        return np.zeros((h, w), np.float32), np.zeros((h, w), np.float32), 0
-    s1 = np.zeros((h, w), np.float32)
-    s2 = np.zeros((h, w), np.float32)
-    cnt = np.zeros((h, w), np.float32)
-    on = np.zeros((h, w), np.float32)
+        z = np.zeros((h, w), np.float32)
+        return Persistence(z, z, np.zeros((0, h, w), np.float32), np.zeros((0, h, w), bool), np.zeros(0))
     ones = np.ones((h, w), np.float32)
     kernel = np.ones((3, 3), np.uint8)
     grads: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for i in pairs:
-        f0 = gray[i].astype(np.float32)  # [h, w]
-        for j in (i, i + 1):
-            if j not in grads:
-                grads[j] = _gradients(gray[j].astype(np.float32))
-        (g0x, g0y), (g1x, g1y) = grads[i], grads[i + 1]
-        pred = cv2.warpAffine(f0, track.A[i], (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    ev = np.zeros((len(pairs), h, w), np.float32)
+    va = np.zeros((len(pairs), h, w), bool)
+    for k, (i, j, A) in enumerate(pairs):
+        for f in (i, j):
+            if f not in grads:
+                grads[f] = _gradients(gray[f].astype(np.float32))
+        (g0x, g0y), (g1x, g1y) = grads[i], grads[j]
+        pred = cv2.warpAffine(
+            gray[i].astype(np.float32), A, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
         px, py = _gradients(pred)
-        valid = cv2.warpAffine(ones, track.A[i], (w, h), borderValue=0) > 0.999
-        valid = cv2.erode(valid.astype(np.uint8), kernel) > 0  # [h, w] bool, predicted from inside frame i
-        e = cv2.blur(g0x * (g1x - px) + g0y * (g1y - py), (3, 3))  # [h, w] float32
-        e[~valid] = 0.0
-        s1 += e
-        s2 += e * e
-        cnt += valid
-        on += e > DUTY_E
-    mean = s1 / np.maximum(cnt, 1)
-    var = np.maximum(s2 / np.maximum(cnt, 1) - mean**2, 0.0)
-    t = mean / (np.sqrt(var / np.maximum(cnt, 1)) + T_FLOOR)  # [h, w] float32
+        valid = cv2.warpAffine(ones, A, (w, h), borderValue=0) > 0.999
+        va[k] = cv2.erode(valid.astype(np.uint8), kernel) > 0  # predicted from inside frame i
+        ev[k] = cv2.blur(g0x * (g1x - px) + g0y * (g1y - py), (3, 3))
+        ev[k][~va[k]] = 0.0
+    cnt = va.sum(axis=0, dtype=np.float32)  # [h, w]
+    c = np.maximum(cnt, 1)
+    mean = ev.sum(axis=0) / c
+    var = np.maximum((ev * ev).sum(axis=0) / c - mean**2, 0.0)
+    t = mean / (np.sqrt(var / c) + T_FLOOR)  # [h, w] float32
     t[cnt < MIN_PAIRS] = 0.0
-    return t.astype(np.float32), on / np.maximum(cnt, 1), len(pairs)
+    duty = (ev > DUTY_E).sum(axis=0) / c
+    times = np.array([(i + j) / 2 for i, j, _ in pairs], np.float64)
+    return Persistence(t.astype(np.float32), duty.astype(np.float32), ev, va, times)
 
 
-def _regions(t: np.ndarray, duty: np.ndarray, gray: np.ndarray) -> list[Region]:
+def _spike(d: np.ndarray, scene_diff: np.ndarray) -> float:
+    """Largest jump of the region's own frame-to-frame change over its typical level, both relative to
+    the scene's change: a fixed overlay (or none) follows the scene, changing content (a new subtitle
+    cue, a counter, a gauge) jumps in a few frames."""  # d [N-1, n] int16
+    r = d.mean(axis=1) / scene_diff  # [N-1]
+    return float(np.max(r) / (np.median(r) + 0.05))
+
+
+def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray) -> list[Region]:
     """Connected regions of hot pixels, closed into blobs, with the statistics the kind guess needs."""
     h, w = t.shape
+    duty = pm.duty
     k = max(3, int(round(CLOSE_PX * w / 320)) | 1)
     hot = t > HOT_T  # [h, w] bool
     blob = cv2.morphologyEx(
@@ -124,6 +161,8 @@ def _regions(t: np.ndarray, duty: np.ndarray, gray: np.ndarray) -> list[Region]:
     num, labels, stats, _ = cv2.connectedComponentsWithStats(blob, connectivity=8)
     min_hot = MIN_HOT_PX * (h * w) / (320 * 180)
     tstd = gray.std(axis=0)  # [h, w] float64 temporal std
+    diff = np.abs(np.diff(gray.astype(np.int16), axis=0))  # [N-1, h, w] frame-to-frame change
+    scene_diff = diff.reshape(len(diff), -1).mean(axis=1) + 1.0  # [N-1]
     scene_std = float(np.median(tstd)) + 1e-6
     out = []
     for c in range(1, num):
@@ -142,6 +181,7 @@ def _regions(t: np.ndarray, duty: np.ndarray, gray: np.ndarray) -> list[Region]:
                 std_ratio=float(np.median(tstd[sel])) / scene_std,
                 duty=float(np.median(duty[sel])),
                 blob_std_ratio=float(np.median(tstd[labels == c])) / scene_std,
+                spike=_spike(diff[:, sel], scene_diff),
             )
         )
     return out
@@ -157,8 +197,9 @@ def detect_overlays(gray: np.ndarray, track: MotionTrack) -> OverlayResult:
     """Static overlays in gray [N, h, w] uint8 analysis frames given their camera motion `track`."""
     n, h, w = gray.shape
     mask = np.zeros((h, w), bool)
-    t, duty, used = persistence_map(gray, track)
-    if used == 0:  # static camera or too few pairs: no evidence either way
+    pm = persistence_map(gray, track)
+    t = pm.t
+    if pm.used == 0:  # static camera or too few pairs: no evidence either way
         return OverlayResult(mask=mask, area_fraction=0.0)
     bars = detect_letterbox(gray)  # (top, bottom, left, right) px
     boxes, kinds, evid = [], [], []
@@ -175,8 +216,10 @@ def detect_overlays(gray: np.ndarray, track: MotionTrack) -> OverlayResult:
     ] = True
     t = np.where(core, t, 0.0).astype(np.float32)
     area = np.zeros((h, w), bool)
-    regions = _regions(t, duty, gray)
+    regions = _regions(pm, t, gray)
     for r, kind in zip(regions, classify_regions(regions), strict=True):
+        if _evidence(r, h, w) < MIN_REGION_EVIDENCE:
+            continue  # too weak to name a kind (the clip's evidence is its strongest region's)
         boxes.append(list(r.box))
         kinds.append(kind)
         evid.append(_evidence(r, h, w))

@@ -15,6 +15,7 @@ __all__ = ["Region", "classify_region", "classify_regions", "detect_letterbox", 
 
 OPAQUE_STD_RATIO = 0.55  # region temporal std / scene temporal std below this: the overlay hides the scene
 CHANGING_STD_RATIO = 1.15  # ... above this: the overlay itself changes (subtitle cues)
+CHANGE_SPIKE = 3.5  # region change jumping this far above its typical level: new content (a cue)
 BAR_MIN_CONTRAST = 15.0  # a bar is darker than the picture's median level by at least this
 BAR_MIN_FRAC = 0.04  # letterbox bar thickness at least this fraction of the frame side
 BAR_MAX_LEVEL = 50.0  # bars are dark: mean gray level below this
@@ -33,6 +34,7 @@ class Region:
     std_ratio: float  # median temporal std at the hot pixels / median temporal std of the frame
     duty: float = 1.0  # median fraction of pairs in which the hot pixels persisted
     blob_std_ratio: float = 1.0  # as std_ratio over the whole closed region (strokes and what lies between)
+    spike: float = 1.0  # largest jump of the region's own change over its typical level (scene-relative)
 
 
 def classify_region(r: Region) -> str:
@@ -40,10 +42,12 @@ def classify_region(r: Region) -> str:
     x0, y0, x1, y1 = r.box
     bw, bh = x1 - x0, y1 - y0
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    changing = r.std_ratio > CHANGING_STD_RATIO  # the overlay's own pixels change: cues come and go
-    wide_text = bw > 0.3 and r.std_ratio >= OPAQUE_STD_RATIO
-    if cy > 0.7 and y1 < 0.99 and abs(cx - 0.5) < 0.15 and bh < 0.3 and (changing or wide_text):
-        return "subtitles"  # bottom-centre text band, clear of the frame edge (UI bars hug it)
+    # the overlay's own content changes (cues come and go): its pixels jump in a few frames, or vary more
+    # than the scene does; an opaque panel (std well below the scene's) is UI, not text over the picture
+    changing = r.spike >= CHANGE_SPIKE or r.std_ratio > CHANGING_STD_RATIO
+    bottom_centre = cy > 0.7 and abs(cx - 0.5) < 0.15 and bh < 0.3 and bw < 0.9
+    if bottom_centre and changing and r.std_ratio >= OPAQUE_STD_RATIO:
+        return "subtitles"  # changing text in the bottom-centre band
     edge_bar = (bw > 0.6 and (y0 < 0.03 or y1 > 0.97)) or (bh > 0.6 and (x0 < 0.03 or x1 > 0.97))
     if edge_bar or r.std_ratio < OPAQUE_STD_RATIO:
         return "hud"  # bars along an edge, or opaque panels / minimaps hiding the scene

@@ -29,3 +29,13 @@ def test_kinds_follow_position_shape_and_opacity() -> None:
     assert classify_regions([panel, corner, subs]) == ["hud", "hud", "subtitles"]  # UI comes in sets
     small_opaque = Region(box=(0.85, 0.05, 0.95, 0.15), n_hot=100, t_strength=10.0, std_ratio=0.2)
     assert classify_regions([small_opaque]) == ["logo"]
+
+
+def test_bottom_centre_text_is_subtitles_only_when_its_content_changes() -> None:
+    box = (0.3, 0.86, 0.7, 1.0)  # may touch the bottom edge
+    cues = Region(box=box, n_hot=500, t_strength=10.0, std_ratio=1.0, spike=6.0)
+    fixed = Region(box=box, n_hot=500, t_strength=10.0, std_ratio=1.0, spike=1.5)
+    panel = Region(box=box, n_hot=500, t_strength=10.0, std_ratio=0.3, spike=6.0)
+    assert classify_region(cues) == "subtitles"
+    assert classify_region(fixed) == "watermark"
+    assert classify_region(panel) == "hud"
