@@ -10,30 +10,19 @@ source came with poses) and ``<clip_id>.json`` (span, fps, size, scores, decisio
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from manifests.atomic import atomic_write_text
 from manifests.schemas import schema_for
 from pipelines.jobs.curate_config import CurateConfig
+from pipelines.jobs.curate_shots import worker_threads
 from pipelines.runtime import Stage
 from pipelines.runtime.rows import to_python
 
 CLIPS_SUBDIR = "clips"
 _COLUMNS = frozenset(schema_for("clips").names)
-
-
-def _write_json_atomic(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(to_python(data), f, indent=1, sort_keys=True)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def provenance(source: dict, start: int, end: int) -> dict[str, Any]:
@@ -63,11 +52,13 @@ class AnalyseAndExportStage(Stage):
         self.sources = sources  # source_id -> sources row (path, kind, fps, size, pose_path, ...)
         self.out_dir = str(out_dir)
         self.detector: Any = None
+        self.analysis = config.analysis  # as configured, with threads pinned to this stage's cpus in setup
 
     def setup(self) -> None:
         from wpdata.filters.analyse import make_detector
 
-        self.detector = make_detector(self.config.analysis)
+        self.analysis = replace(self.config.analysis, threads=worker_threads(self))
+        self.detector = make_detector(self.analysis)
 
     def process(self, item: dict) -> dict:
         from wpdata.filters.analyse import analyse_span
@@ -76,7 +67,7 @@ class AnalyseAndExportStage(Stage):
         src = self.sources[item["source_id"]]
         start, end = int(item["start_frame"]), int(item["end_frame"])
         source_fps = float(src["fps"]) if src["kind"] == "image_sequence" else None
-        scores = analyse_span(src["path"], start, end, self.config.analysis, source_fps, self.detector)
+        scores = analyse_span(src["path"], start, end, self.analysis, source_fps, self.detector)
         row = {
             **item,
             **scores,
@@ -163,5 +154,5 @@ class AnalyseAndExportStage(Stage):
                 "analysis": self.config.analysis.to_dict(),
             },
         }
-        _write_json_atomic(out / f"{cid}.json", meta)
+        atomic_write_text(out / f"{cid}.json", json.dumps(to_python(meta), indent=1, sort_keys=True))
         return cols

@@ -8,10 +8,11 @@ ids: clip ids exist only once a source's shots are known.
    ones, detects cuts and writes the spans beside the job (``jobs/curate_clips/shots/<id>.json``).
 2. ``curate_clips`` (table ``clips``): one item per span of every ``ok`` source,
    ``clip_id = manifests.ids.clip_id(source_id, start, end)``; :class:`AnalyseAndExportStage` scores,
-   decides and writes the kept clips.
+   decides and writes the kept clips. Each shot too short to give a span enters as one item of its
+   untrimmed [start, end), already ``dropped`` (``too_short``); the stages pass it through.
 
-Every discovered source has a ``sources`` row and every span a ``clips`` row (``ok`` / ``dropped``
-with reasons / ``failed`` with the error). Both jobs resume; a ``sources`` row written by another job
+Every discovered source has a ``sources`` row and every shot of an ``ok`` source ``clips`` rows
+(``ok`` / ``dropped`` with reasons / ``failed`` with the error). Both jobs resume; a ``sources`` row written by another job
 (``wp ingest``) without a shots file is probed and split again.
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from manifests.ids import clip_id
 from manifests.io import read_manifest
-from pipelines.jobs.curate_clip_stage import AnalyseAndExportStage
+from pipelines.jobs.curate_clip_stage import AnalyseAndExportStage, provenance
 from pipelines.jobs.curate_config import CurateConfig
 from pipelines.jobs.curate_shots import ProbeAndSplitStage, read_shots, shots_path
 from pipelines.jobs.probe_sources import discover_sources
@@ -42,28 +43,44 @@ class CurateResult:
 
 
 def clip_items(out_dir: str | Path, source_ids: Sequence[str]) -> tuple[list[dict], dict[str, dict]]:
-    """Clip items (one per span) of the ``ok`` sources among ``source_ids``, and those sources' rows."""
+    """Clip items of the ``ok`` sources among ``source_ids`` (one per span, one ``too_short`` per short
+    shot, in source then frame order), and those sources' rows."""
     tbl = read_manifest(manifest_path(out_dir, "sources"))
     wanted = set(source_ids)
     sources = {r["source_id"]: r for r in tbl.to_pylist() if r["source_id"] in wanted and r["status"] == "ok"}
     items = []
     for sid, src in sorted(sources.items()):
-        shots = read_shots(out_dir, sid) or {"spans": []}
-        fps = float(src["fps"])
-        for start, end in shots["spans"]:
-            items.append(
-                {
-                    "clip_id": clip_id(sid, start, end),
-                    "source_id": sid,
-                    "start_frame": int(start),
-                    "end_frame": int(end),
-                    "start_s": start / fps,
-                    "end_s": end / fps,
-                    "fps": fps,
-                    "duration_s": (end - start) / fps,
-                }
-            )
+        shots = read_shots(out_dir, sid) or {}
+        spans = [(int(s), int(e), False) for s, e in shots.get("spans", [])]
+        short = [(int(s), int(e), True) for s, e in shots.get("short_shots", [])]
+        for start, end, too_short in sorted(spans + short):
+            items.append(_clip_item(src, start, end, too_short))
     return items, sources
+
+
+def _clip_item(src: dict, start: int, end: int, too_short: bool) -> dict:
+    """The clips-job item of frames [start, end) of ``src``; a short shot's is ``dropped`` already."""
+    fps = float(src["fps"])
+    item = {
+        "clip_id": clip_id(src["source_id"], start, end),
+        "source_id": src["source_id"],
+        "start_frame": start,
+        "end_frame": end,
+        "start_s": start / fps,
+        "end_s": end / fps,
+        "fps": fps,
+        "duration_s": (end - start) / fps,
+    }
+    if too_short:
+        item.update(
+            width=src["width"],
+            height=src["height"],
+            **provenance(src, start, end),
+            status="dropped",
+            drop_reasons=["too_short"],
+            error=None,
+        )
+    return item
 
 
 def curate_clips(

@@ -2,16 +2,16 @@
 
 The spans go to ``<out>/jobs/curate_clips/shots/<source_id>.json`` (atomic), because the ``sources``
 manifest has no column for them and clip ids (the next job's items) are made from them; a rerun
-reads them back instead of decoding the source again.
+reads them back instead of decoding the source again. Beside the spans the file lists the shots too
+short to give a span (``short_shots``, untrimmed), which become ``too_short`` clip rows.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from manifests.atomic import atomic_write_text
 from pipelines.jobs.curate_config import CurateConfig
 from pipelines.jobs.probe_sources import ProbeStage
 from pipelines.runtime import Stage
@@ -30,16 +30,13 @@ def read_shots(out_dir: str | Path, source_id: str) -> dict | None:
     return json.loads(p.read_text()) if p.is_file() else None
 
 
-def _write_json_atomic(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def worker_threads(stage: Stage) -> int:
+    """Threads a stage's work may use: its declared cpus (at least 1); pins OpenCV to that many."""
+    import cv2
+
+    n = max(1, int(stage.num_cpus))
+    cv2.setNumThreads(n)
+    return n
 
 
 class ProbeAndSplitStage(Stage):
@@ -52,12 +49,16 @@ class ProbeAndSplitStage(Stage):
         self.config = config
         self.out_dir = str(out_dir)
         self.probe = ProbeStage(config.probe)
+        self.threads = 1
+
+    def setup(self) -> None:
+        self.threads = worker_threads(self)
 
     def process(self, item: dict) -> dict:
         from wpdata.clips import pts_irregularity
         from wpdata.filters.frames import sample_frames
         from wpdata.filters.motion import estimate_motion
-        from wpdata.filters.shots import detect_cuts, split_spans
+        from wpdata.filters.shots import detect_cuts, shot_spans
 
         row = self.probe.process(item)
         if row["status"] != "ok":
@@ -76,20 +77,22 @@ class ProbeAndSplitStage(Stage):
             width=shots.width,
             source_fps=source_fps,
             skip_nonref=shots.skip_nonref,
+            threads=self.threads,
         )
         if len(frames) < 2:
             raise ValueError(f"only {len(frames)} frame(s) decoded for cut detection")
         cuts = detect_cuts(frames, estimate_motion(frames.gray))
-        spans = split_spans(row["num_frames"], cuts, row["fps"], shots.min_s, shots.max_s, shots.trim_s)
-        _write_json_atomic(
-            shots_path(self.out_dir, row["source_id"]),
-            {
-                "source_id": row["source_id"],
-                "fps": row["fps"],
-                "num_frames": row["num_frames"],
-                "cuts": [int(c) for c in cuts],
-                "spans": [[int(s), int(e)] for s, e in spans],
-            },
+        spans, short = shot_spans(row["num_frames"], cuts, row["fps"], shots.min_s, shots.max_s, shots.trim_s)
+        doc = {
+            "source_id": row["source_id"],
+            "fps": row["fps"],
+            "num_frames": row["num_frames"],
+            "cuts": [int(c) for c in cuts],
+            "spans": [[int(s), int(e)] for s, e in spans],
+            "short_shots": [[int(s), int(e)] for s, e in short],
+        }
+        atomic_write_text(
+            shots_path(self.out_dir, row["source_id"]), json.dumps(doc, indent=1, sort_keys=True)
         )
         if not spans:
             return {**row, "status": "dropped", "drop_reasons": ["too_short"]}

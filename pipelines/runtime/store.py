@@ -9,7 +9,6 @@ the latest row for an id winning.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from manifests.atomic import atomic_path
 from manifests.io import read_manifest, write_manifest
 from manifests.schemas import ID_COLUMN, SCHEMAS, rows_to_table
 from pipelines.runtime.stage import DROPPED, OK
@@ -52,13 +52,8 @@ def rows_to_arrow(table: str, rows: list[dict]) -> pa.Table:
 
 def write_parquet_atomic(tbl: pa.Table, path: Path) -> Path:
     """Write ``tbl`` to ``path`` via a temporary name in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         pq.write_table(tbl, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -7,13 +7,12 @@ the clip each pose belongs to), ``source_frame_indices`` [T] int64.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from manifests.atomic import atomic_save_npz
 from wpdata.geometry import read_sekai_npz, read_vipe
 
 
@@ -57,21 +56,10 @@ def slice_poses(poses: SourcePoses, start: int, end: int) -> SourcePoses:
 
 def write_clip_poses(path: str | Path, poses: SourcePoses, start: int) -> Path:
     """Write sliced poses (``inds`` relative to the clip) as ``<clip_id>.poses.npz`` (atomic)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(
-                f,
-                c2w=poses.c2w.astype(np.float32),
-                K=poses.K.astype(np.float32),
-                frame_indices=poses.inds.astype(np.int64),
-                source_frame_indices=(poses.inds + start).astype(np.int64),
-            )
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_save_npz(
+        path,
+        c2w=poses.c2w.astype(np.float32),
+        K=poses.K.astype(np.float32),
+        frame_indices=poses.inds.astype(np.int64),
+        source_frame_indices=(poses.inds + start).astype(np.int64),
+    )

@@ -4,6 +4,7 @@ Everything decodes through `wpdata.video`. `skip_nonref=True` asks the decoder t
 non-reference frames (PyAV `skip_frame="NONREF"`), which `wpdata.video.iter_frames` does not
 offer; that path opens the container with the `wpdata.video.container` helpers and picks, for each
 target time, the nearest decoded frame (indices then come from timestamps, constant rate assumed).
+`threads` is the decoder's thread count everywhere (0: FFmpeg chooses; a Ray stage passes its cpus).
 """
 
 from __future__ import annotations
@@ -56,7 +57,13 @@ def _source_info(path: Path, source_fps: float | None) -> tuple[float, tuple[int
 
 
 def _nonref_frames(
-    path: Path, start: int, end: int, targets: list[int], fps: float, size: tuple[int, int]
+    path: Path,
+    start: int,
+    end: int,
+    targets: list[int],
+    fps: float,
+    size: tuple[int, int],
+    threads: int = 0,
 ) -> tuple[list[np.ndarray], list[int]]:
     """Decode reference frames only; per target index keep the nearest one (each at most once), as gray [h, w]."""
     grays: list[np.ndarray] = []
@@ -74,6 +81,7 @@ def _nonref_frames(
     with open_input(path) as container:
         stream = video_stream(container, path)
         stream.thread_type = "AUTO"
+        stream.codec_context.thread_count = threads
         stream.codec_context.skip_frame = "NONREF"
         if start > 0:
             container.seek(frame_pts(start, stream, fps), stream=stream, backward=True, any_frame=False)
@@ -101,12 +109,14 @@ def sample_frames(
     width: int = 320,
     source_fps: float | None = None,
     skip_nonref: bool = False,
+    threads: int = 0,
 ) -> AnalysisFrames:
     """Frames [start, end) of `path`, gray, `width` pixels wide, every k-th source frame (image folders need source_fps).
 
     k = floor(src_fps / analysis_fps), so frames are evenly spaced at a rate of at least `analysis_fps`
     (15 fps -> every 2nd frame, 30 fps -> every 5th). With `skip_nonref` (video files only) the
-    nearest reference frame stands in for each target, so spacing is only roughly even.
+    nearest reference frame stands in for each target, so spacing is only roughly even. `threads`:
+    decoder threads (0 = automatic).
     """
     p = Path(path)
     src_fps, src_size, num_frames = _source_info(p, source_fps)
@@ -118,11 +128,21 @@ def sample_frames(
     fps = None if step == 1 else src_fps / step
     if skip_nonref and not p.is_dir():
         targets = list(target_indices(start, stop, src_fps, fps))
-        grays, idx = _nonref_frames(p, start, stop, targets, src_fps, size)
+        grays, idx = _nonref_frames(p, start, stop, targets, src_fps, size, threads)
     else:
         idx = list(target_indices(start, stop, src_fps, fps))
         grays = list(
-            iter_frames(p, start, stop, size=size, fps=fps, gray=True, source_fps=source_fps, strict=False)
+            iter_frames(
+                p,
+                start,
+                stop,
+                size=size,
+                fps=fps,
+                gray=True,
+                threads=threads,
+                source_fps=source_fps,
+                strict=False,
+            )
         )
         idx = idx[: len(grays)]  # a truncated file yields fewer frames than targets
     gray = np.stack(grays) if grays else np.zeros((0, size[1], size[0]), np.uint8)  # [N, h, w] uint8
@@ -138,7 +158,11 @@ def sample_frames(
 
 
 def rgb_frames(
-    path: str | Path, indices: list[int] | np.ndarray, width: int = 640, source_fps: float | None = None
+    path: str | Path,
+    indices: list[int] | np.ndarray,
+    width: int = 640,
+    source_fps: float | None = None,
+    threads: int = 0,
 ) -> np.ndarray:
     """The source frames at `indices` as RGB, `width` pixels wide: [M, H, W, 3] uint8 (M <= len(indices))."""
     p = Path(path)
@@ -151,7 +175,10 @@ def rgb_frames(
     out = [
         frame  # [H, W, 3] uint8
         for i, frame in enumerate(
-            iter_frames(p, want[0], want[-1] + 1, size=size, source_fps=source_fps, strict=False), want[0]
+            iter_frames(
+                p, want[0], want[-1] + 1, size=size, threads=threads, source_fps=source_fps, strict=False
+            ),
+            want[0],
         )
         if i in wanted
     ]

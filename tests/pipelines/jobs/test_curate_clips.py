@@ -20,6 +20,7 @@ import pytest
 from manifests.ids import clip_id
 from pipelines.jobs.curate_clips import curate_clips
 from pipelines.jobs.curate_config import load_config
+from pipelines.jobs.curate_shots import read_shots
 from pipelines.runtime.store import list_parts, manifest_path
 from wpdata.synth import intrinsics, make_world, render_frames, walking, write_sekai_clip
 from wpdata.video import write_mp4
@@ -82,6 +83,26 @@ def test_two_shot_source_becomes_two_clips(ray_cluster, tmp_path: Path) -> None:
         s = c.streams.video[0]
         assert (s.codec_context.width, s.codec_context.height) == (320, 180)
         assert sum(1 for _ in c.decode(s)) == first["end_frame"] - first["start_frame"]
+
+
+def test_short_shot_becomes_one_too_short_clip_row(ray_cluster, tmp_path: Path) -> None:
+    a, _, _ = _walk(1, 4.0, "street")
+    b, _, _ = _walk(7, 2.0, "room")  # 20 frames: 14 once trimmed, under min_s = 3 s
+    src = write_mp4(tmp_path / "in" / "short_second.mp4", np.concatenate([a, b]), FPS, threads=1)
+    out = tmp_path / "out"
+    curate_clips([src.parent], out, config=_config(), progress=False)
+    (source,) = _rows(out, "sources")
+    assert source["status"] == "ok"
+    kept, short = sorted(_rows(out, "clips"), key=lambda r: r["start_frame"])
+    assert kept["status"] in ("ok", "dropped") and "too_short" not in kept["drop_reasons"]
+    assert kept["end_frame"] <= 40
+    assert (short["start_frame"], short["end_frame"]) == (40, 60)  # untrimmed
+    assert short["status"] == "dropped" and short["drop_reasons"] == ["too_short"], short
+    assert short["clip_id"] == clip_id(source["source_id"], 40, 60)
+    assert short["duration_s"] == pytest.approx(2.0) and (short["width"], short["height"]) == (W, H)
+    assert short["path"] is None and short["error"] is None
+    shots = read_shots(out, source["source_id"])
+    assert shots["short_shots"] == [[40, 60]] and shots["spans"] == [[kept["start_frame"], kept["end_frame"]]]
 
 
 def _watermark(frames: np.ndarray) -> np.ndarray:
