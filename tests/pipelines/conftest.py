@@ -44,3 +44,68 @@ def make_video() -> Callable[..., Path]:
         return encode_video(path, num_frames, width, height, fps)
 
     return _make
+
+
+def _pids_with(text: str) -> list[int]:
+    """Processes whose command line contains ``text``."""
+    pids = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if text.encode() in (d / "cmdline").read_bytes():
+                    pids.append(int(d.name))
+            except OSError:
+                pass
+    return pids
+
+
+@pytest.fixture
+def kill_job_midway() -> Callable[..., None]:
+    """``kill_job_midway(code, args, ready, timeout_s)``: run ``python -c code *args`` in its own session
+    with an embedded Ray under a fresh temp root, SIGKILL its process group (and that Ray's daemons,
+    which may live in another session) once ``ready()`` is true, and assert nothing of it survives."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    repo = Path(__file__).resolve().parents[2]
+
+    def _run(code: str, args: list[str], ready: Callable[[], bool], timeout_s: float) -> None:
+        ray_root = tempfile.mkdtemp(prefix="wpk", dir="/tmp")  # short: Ray's socket paths live under it
+        env = {
+            **os.environ,
+            "WP_RAY_TEMP_ROOT": ray_root,
+            "RAY_AUTH_MODE": "disabled",
+            "PYTHONPATH": str(repo),
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, *args],
+            cwd=repo,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + timeout_s
+            while not ready():
+                assert proc.poll() is None, "the job ended before it could be killed"
+                assert time.monotonic() < deadline, "the job never reached the point to kill it at"
+                time.sleep(0.1)
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            for pid in _pids_with(ray_root):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.5)
+            leftover = _pids_with(ray_root)
+            subprocess.run(["rm", "-rf", ray_root], check=False)
+        assert leftover == [], f"Ray processes of the killed job still running: {leftover}"
+
+    return _run

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import tempfile
+import json
 import textwrap
-import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -206,60 +201,15 @@ KILLED_JOB = textwrap.dedent(
 )
 
 
-def _pids_with(text: str) -> list[int]:
-    pids = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                if text.encode() in (d / "cmdline").read_bytes():
-                    pids.append(int(d.name))
-            except OSError:
-                pass
-    return pids
-
-
-def _kill_run(inputs: Path, out: Path, config: dict) -> None:
-    """Start the job in its own session, SIGKILL it and its Ray once clip parts exist."""
-    import json
-
-    ray_root = tempfile.mkdtemp(prefix="wpc", dir="/tmp")
-    env = {**os.environ, "WP_RAY_TEMP_ROOT": ray_root, "RAY_AUTH_MODE": "disabled", "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", KILLED_JOB, str(inputs), str(out), json.dumps(config)],
-        cwd=REPO,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 240
-        while len(list_parts(out, "clips")) < 2:
-            assert proc.poll() is None, "the job ended before it could be killed"
-            assert time.monotonic() < deadline, "no clip part files appeared"
-            time.sleep(0.1)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        for pid in _pids_with(ray_root):  # Ray's daemons may live in another session
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.5)
-        leftover = _pids_with(ray_root)
-        subprocess.run(["rm", "-rf", ray_root], check=False)
-    assert leftover == [], f"Ray processes of the killed job still running: {leftover}"
-
-
 @pytest.mark.slow
-def test_killed_job_resumes_to_the_same_manifests(ray_cluster, tmp_path: Path) -> None:
+def test_killed_job_resumes_to_the_same_manifests(ray_cluster, kill_job_midway, tmp_path: Path) -> None:
     d = tmp_path / "in"
     for k in range(6):
         frames, _, _ = _walk(10 + k, 4.0, ("street", "room")[k % 2])
         write_mp4(d / f"walk{k}.mp4", frames, FPS, threads=1)
     killed, clean = tmp_path / "killed", tmp_path / "clean"
-    _kill_run(d, killed, KEEP_ALL)
+    args = [str(d), str(killed), json.dumps(KEEP_ALL)]
+    kill_job_midway(KILLED_JOB, args, lambda: len(list_parts(killed, "clips")) >= 2, timeout_s=240)
     assert not manifest_path(killed, "clips").exists()
     curate_clips([d], killed, config=_config(), progress=False)
     curate_clips([d], clean, config=_config(), progress=False)

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -143,50 +139,11 @@ class Fast(Stage):
         return {**item, "y": item["x"] * 10}
 
 
-def _pids_with(text: str) -> list[int]:
-    pids = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                if text.encode() in (d / "cmdline").read_bytes():
-                    pids.append(int(d.name))
-            except OSError:
-                pass
-    return pids
-
-
 @pytest.mark.slow
-def test_resume_after_kill_matches_uninterrupted_run(ray_cluster, tmp_path: Path) -> None:
+def test_resume_after_kill_matches_uninterrupted_run(ray_cluster, kill_job_midway, tmp_path: Path) -> None:
     n = 24
     out = tmp_path / "killed"
-    ray_root = tempfile.mkdtemp(prefix="wpt", dir="/tmp")  # short: Ray's socket paths live under it
-    env = {**os.environ, "WP_RAY_TEMP_ROOT": ray_root, "RAY_AUTH_MODE": "disabled", "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SLOW_JOB, str(out), str(n)],
-        cwd=REPO,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while len(list_parts(out, "toy")) < 2:
-            assert proc.poll() is None, "the job ended before it could be killed"
-            assert time.monotonic() < deadline, "no part files appeared"
-            time.sleep(0.1)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        for pid in _pids_with(ray_root):  # Ray's own daemons may live in another session
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.5)
-        leftover = _pids_with(ray_root)
-        subprocess.run(["rm", "-rf", ray_root], check=False)
-    assert leftover == [], f"Ray processes of the killed job still running: {leftover}"
+    kill_job_midway(SLOW_JOB, [str(out), str(n)], lambda: len(list_parts(out, "toy")) >= 2, timeout_s=120)
     assert not manifest_path(out, "toy").exists()
     done_before = len(pq.read_table(list_parts(out, "toy")[0]).to_pylist())
     assert done_before >= 1
