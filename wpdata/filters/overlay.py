@@ -31,7 +31,10 @@ MIN_SHIFT_PX = 1.5  # camera displacement (analysis px) below which a pair carri
 MAX_GAP = 4  # frames a pair may span to reach MIN_SHIFT_PX on a slow camera
 MIN_PAIRS = 3  # fewer usable pairs: no evidence at all (static camera, too short a shot)
 T_FLOOR = 1.0  # added to the standard error (gray-level^2 units) so flat areas cannot reach high t
-HOT_T = 4.5  # per-pixel t above which a pixel is an overlay candidate
+HOT_T = 4.5  # per-pixel t a region needs somewhere (its seed pixels) to be an overlay candidate
+LOW_T = 3.0  # hysteresis: pixels above this joined to a seed count as the region's (faint marks)
+NULL_K = 1.3  # ...unless the clip's own null is wider: LOW_T >= NULL_K x the 0.1th-percentile of -t
+MIN_SEED_PX = 8  # seed pixels (t > HOT_T) a region needs
 MIN_HOT_PX = 25  # hot pixels a region needs at 320x180 (scaled with the frame area)
 CLOSE_PX = 7  # closing kernel joining text strokes into one region (at 320 px width)
 BOX_PAD_PX = 2
@@ -152,7 +155,8 @@ def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray) -> list[Region]:
     h, w = t.shape
     duty = pm.duty
     k = max(3, int(round(CLOSE_PX * w / 320)) | 1)
-    hot = t > HOT_T  # [h, w] bool
+    null = float(-np.percentile(t[t != 0], 0.1)) if (t != 0).any() else 0.0  # the clip's own null spread
+    hot = t > max(LOW_T, NULL_K * null)  # [h, w] bool, hysteresis low level
     blob = cv2.morphologyEx(
         hot.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     )
@@ -169,7 +173,7 @@ def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray) -> list[Region]:
         x, y, bw, bh, _ = stats[c]
         sel = (labels == c) & hot
         n_hot = int(sel.sum())
-        if n_hot < min_hot:
+        if n_hot < min_hot or int((t[sel] > HOT_T).sum()) < MIN_SEED_PX:
             continue
         x0, y0 = max(0, x - BOX_PAD_PX), max(0, y - BOX_PAD_PX)
         x1, y1 = min(w, x + bw + BOX_PAD_PX), min(h, y + bh + BOX_PAD_PX)
