@@ -131,9 +131,7 @@ def main() -> int:
         by_label[r["label"]].append(shown.get(Path(r["path"]).name, {"missing"}))
 
     ok = True
-    print(
-        f"\n{len(labels)} labelled clips (seed {args.seed}), pipeline wall {wall:.0f} s, {args.workers} workers"
-    )
+    print(f"\n{len(labels)} labelled clips ({data}), pipeline wall {wall:.0f} s, {args.workers} workers")
     print(f"{'class':<15}{'n':>4}{'recall':>9}{'precision':>11}{'false +':>9}")
     for cls in CLASSES:
         tp = sum(cls in s for s in by_label[cls])
@@ -146,6 +144,11 @@ def main() -> int:
     kept = sum("not_kept" not in s and not any(x.startswith("source:") for x in s) for s in clean)
     ok &= kept / max(len(clean), 1) >= TARGET
     print(f"{'clean kept':<15}{len(clean):>4}{kept / max(len(clean), 1):>9.3f}")
+    bad = [s for lab, ss in by_label.items() if lab != "clean" for s in ss]
+    removed = sum("not_kept" in s or "scene_cut" in s or any(x.startswith("source:") for x in s) for s in bad)
+    print(
+        f"{'defect removed':<15}{len(bad):>4}{removed / max(len(bad), 1):>9.3f}  (dropped for any reason, or split at a cut)"
+    )
     print("\nper-label detail (what the manifest shows for each missed or confused clip):")
     for lab, ss in sorted(by_label.items()):
         for r, s in zip([r for r in labels if r["label"] == lab], ss, strict=True):

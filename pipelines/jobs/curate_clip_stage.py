@@ -109,6 +109,7 @@ class AnalyseAndExportStage(Stage):
             crf=exp.crf,
             preset=exp.preset,
             threads=exp.threads,
+            decode_threads=self.analysis.threads,
         )
         cols: dict[str, Any] = {
             "path": f"../{CLIPS_SUBDIR}/{cid}.mp4",

@@ -89,17 +89,21 @@ def export_clip(
     crf: int = 18,
     preset: str = "veryfast",
     threads: int = 1,
+    decode_threads: int = 0,
 ) -> ExportResult:
     """Write source frames [start, end) to ``dst`` as target-sized H.264 mp4 at ``fps``.
 
     ``src_size`` is the source (width, height); ``whole_source`` allows a stream copy when the file
-    is already conformant. ``threads`` pins the encoder (1: same bytes everywhere, one core a worker).
+    is already conformant. ``threads`` pins the encoder (1: same bytes everywhere, one core a worker),
+    ``decode_threads`` the decoder (0: automatic).
     """
     src, dst = Path(src), Path(dst)
     crop = fit_crop(src_size[0], src_size[1], target[0], target[1])
     if whole_source and src.is_file() and is_conformant(probe(src), target[0], target[1]):
         trim(src, dst, 0.0, (end + 1) / fps, reencode=False)
         return ExportResult(str(dst), target[0], target[1], fps, end - start, "copy", crop)
-    frames = iter_frames(src, start, end, source_fps=source_fps)  # yields [H, W, 3] uint8
+    frames = iter_frames(
+        src, start, end, source_fps=source_fps, threads=decode_threads
+    )  # yields [H, W, 3] uint8
     write_mp4(dst, _resized(frames, crop, target), fps, crf=crf, preset=preset, threads=threads)
     return ExportResult(str(dst), target[0], target[1], fps, end - start, "reencode", crop)
