@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from manifests.atomic import atomic_path
 from manifests.io import read_manifest, write_manifest
-from manifests.schemas import ID_COLUMN, SCHEMAS, rows_to_table
+from manifests.schemas import ID_COLUMN, SCHEMAS, empty_table, rows_to_table
 from pipelines.runtime.stage import DROPPED, OK
 
 PART_RE = re.compile(r"^part-(\d+)\.parquet$")
@@ -146,13 +146,14 @@ class ManifestStore:
         self.parts_written += 1
         return path
 
-    def compact(self) -> pa.Table | None:
+    def compact(self) -> pa.Table:
         """Fold the manifest and all parts into ``<table>.parquet`` (atomic) and remove the parts."""
         self.flush()
         parts = list_parts(self.out_dir, self.table)
         tbl = read_rows_table(self.out_dir, self.table, self.id_column)
-        if tbl is None:
-            return None
+        if tbl is None:  # a job with no items still leaves its (empty) manifest
+            known = self.table in SCHEMAS
+            tbl = empty_table(self.table) if known else pa.table({self.id_column: pa.array([], pa.string())})
         write_manifest(self.manifest_path, tbl, self.table)
         for p in parts:
             p.unlink(missing_ok=True)

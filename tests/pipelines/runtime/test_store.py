@@ -77,3 +77,12 @@ def test_unknown_table_with_explicit_id_column(tmp_path: Path) -> None:
     store.add({"item_id": "y", "y": None, "status": "failed", "drop_reasons": [], "error": "E: x"})
     assert store.compact().column("item_id").to_pylist() == ["y", "z"]
     assert done_ids(tmp_path, "toy", "item_id") == {"z"}
+
+
+def test_compact_with_no_rows_writes_an_empty_manifest(tmp_path: Path) -> None:
+    """A job whose items were all filtered out upstream still leaves a valid, empty manifest."""
+    from manifests.validate import validate_path
+
+    tbl = ManifestStore(tmp_path, "clips").compact()
+    assert tbl.num_rows == 0
+    assert validate_path(tmp_path / "manifests" / "clips.parquet") == ("clips", [])
