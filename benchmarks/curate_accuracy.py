@@ -67,9 +67,12 @@ def _data(args: argparse.Namespace) -> Path:
     return data
 
 
-def _config(width: int, height: int, crowd: bool):
+def _config(width: int, height: int, crowd: bool, extra: dict | None = None):
     # exported size = source size: the benchmark measures decisions, not upscaling
-    return load_config(overrides={"export": {"target": f"{width}x{height}"}, "analysis": {"crowd": crowd}})
+    over = {"export": {"target": f"{width}x{height}"}, "analysis": {"crowd": crowd}}
+    for section, values in (extra or {}).items():
+        over[section] = {**over.get(section, {}), **values}
+    return load_config(overrides=over)
 
 
 def _shown(out: Path) -> dict[str, set[str]]:
@@ -101,6 +104,9 @@ def main() -> int:
     ap.add_argument("--out", default="/tmp/wp_curate_accuracy/out")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--no-crowd", action="store_true", help="skip the HOG people detector")
+    ap.add_argument(
+        "--config-json", default="{}", help='config overrides, e.g. {"analysis": {"skip_nonref": true}}'
+    )
     args = ap.parse_args()
     data = _data(args)
     labels = pq.read_table(data / "labels.parquet").to_pylist()
@@ -113,14 +119,14 @@ def main() -> int:
         curate_clips(
             [data / "clips"],
             out,
-            config=_config(320, 180, not args.no_crowd),
+            config=_config(320, 180, not args.no_crowd, json.loads(args.config_json)),
             workers=args.workers,
             progress=False,
         )
         wall = time.perf_counter() - t0
         euroc = None
         if EUROC.is_dir():
-            cfg = _config(752, 480, not args.no_crowd)
+            cfg = _config(752, 480, not args.no_crowd, json.loads(args.config_json))
             cfg.probe.image_fps = 20.0
             curate_clips([EUROC], euroc_out, config=cfg, workers=1, progress=False)
             rows = read_manifest(euroc_out / "manifests" / "clips.parquet").to_pylist()

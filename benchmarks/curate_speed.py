@@ -56,10 +56,11 @@ def plain_decode(path: Path) -> int:
 
 
 def bench_analysis(console: Console, clips: list[Path]) -> float:
-    from wpdata.filters.analyse import AnalysisConfig, analyse_span, make_detector
+    from pipelines.jobs.curate_config import load_config
+    from wpdata.filters.analyse import analyse_span, make_detector
     from wpdata.video import probe
 
-    config = AnalysisConfig()
+    config = load_config().analysis  # the pipeline's default analysis settings
     detector = make_detector(config)
     table = Table(title="(1) analysis vs plain decode, 1280x720 @ 30 fps, 10 s")
     for col in ("clip", "frames", "decode s", "analyse s", "throughput ratio"):

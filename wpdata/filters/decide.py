@@ -144,7 +144,9 @@ def decide(row: Mapping[str, Any], th: CurationThresholds) -> tuple[str, list[st
     if _below(_num(row, "score_motion_reliable"), th.min_motion_reliable):
         reasons.add("unreliable_motion")
     reliable = _num(row, "score_motion_reliable")
-    if _below(_num(row, "score_motion"), th.min_motion) and (reliable is None or reliable >= th.static_min_reliable):
+    if _below(_num(row, "score_motion"), th.min_motion) and (
+        reliable is None or reliable >= th.static_min_reliable
+    ):
         reasons.add("static_camera")
     if _above(_num(row, "score_shake"), th.max_shake):
         reasons.add("shake")
