@@ -5,35 +5,11 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
 from wpdata.video import VideoError, VideoInfo, probe, write_mp4
 from wpdata.video.pattern import pattern_frames
-
-
-def _write_rotated(path: Path, degrees: int, n: int = 6) -> Path:
-    """An H.264 mp4 whose display matrix says `degrees` counter-clockwise."""
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=24)
-        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
-        s.set_display_rotation(degrees)
-        for frame in pattern_frames(n, 64, 48):
-            c.mux(s.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
-        c.mux(s.encode(None))
-    return path
-
-
-def _write_audio_only(path: Path) -> Path:
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("aac", rate=16000)
-        for _ in range(8):
-            f = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
-            f.sample_rate = 16000
-            c.mux(s.encode(f))
-        c.mux(s.encode(None))
-    return path
 
 
 @pytest.fixture
@@ -62,8 +38,8 @@ def test_probe_fractional_fps(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("degrees", [90, 180, 270])
-def test_probe_rotation(tmp_path: Path, degrees: int) -> None:
-    info = probe(_write_rotated(tmp_path / f"rot{degrees}.mp4", degrees))
+def test_probe_rotation(tmp_path: Path, degrees: int, write_rotated) -> None:
+    info = probe(write_rotated(tmp_path / f"rot{degrees}.mp4", pattern_frames(6, 64, 48), degrees))
     assert info.rotation == degrees
     assert (info.width, info.height) == (64, 48)  # stored size, before rotation
 
@@ -74,22 +50,22 @@ def _bytes_file(path: Path, data: bytes) -> Path:
 
 
 BAD_FILES = {
-    "zero-bytes": (lambda d: _bytes_file(d / "zero.mp4", b""), "zero-byte file"),
-    "text": (lambda d: _bytes_file(d / "text.mp4", b"not a video\n" * 20), "not a video"),
+    "zero-bytes": (lambda d, _: _bytes_file(d / "zero.mp4", b""), "zero-byte file"),
+    "text": (lambda d, _: _bytes_file(d / "text.mp4", b"not a video\n" * 20), "not a video"),
     "random-bytes": (
-        lambda d: _bytes_file(d / "rand.mp4", np.random.default_rng(0).bytes(50_000)),
+        lambda d, _: _bytes_file(d / "rand.mp4", np.random.default_rng(0).bytes(50_000)),
         "not a video",
     ),
-    "audio-only": (lambda d: _write_audio_only(d / "audio.m4a"), r"no video stream \(audio only\)"),
-    "missing": (lambda d: d / "missing.mp4", "no such file"),
-    "directory": (lambda d: d, "is a directory"),
+    "audio-only": (lambda d, audio_only: audio_only(d / "audio.m4a"), r"no video stream \(audio only\)"),
+    "missing": (lambda d, _: d / "missing.mp4", "no such file"),
+    "directory": (lambda d, _: d, "is a directory"),
 }
 
 
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize(("make", "message"), list(BAD_FILES.values()), ids=list(BAD_FILES))
-def test_probe_bad_files(tmp_path: Path, make, message: str) -> None:
-    path = make(tmp_path)
+def test_probe_bad_files(tmp_path: Path, make, message: str, write_audio_only) -> None:
+    path = make(tmp_path, write_audio_only)
     with pytest.raises(VideoError, match=message) as err:
         probe(path)
     assert str(path) in str(err.value)

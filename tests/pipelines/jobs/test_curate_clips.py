@@ -141,29 +141,9 @@ def _write_vfr(path: Path, frames: np.ndarray) -> Path:
     return path
 
 
-def _write_rotated(path: Path, frames: np.ndarray) -> Path:
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=FPS)
-        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
-        s.set_display_rotation(90)
-        for f in frames:
-            c.mux(s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
-        c.mux(s.encode(None))
-    return path
-
-
-def _write_audio_only(path: Path) -> Path:
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("aac", rate=16000)
-        for _ in range(8):
-            f = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
-            f.sample_rate = 16000
-            c.mux(s.encode(f))
-        c.mux(s.encode(None))
-    return path
-
-
-def test_bad_inputs_each_give_one_row_with_a_reason(ray_cluster, tmp_path: Path) -> None:
+def test_bad_inputs_each_give_one_row_with_a_reason(
+    ray_cluster, tmp_path: Path, write_rotated, write_audio_only
+) -> None:
     frames, _, _ = _walk(5, 4.0)
     d = tmp_path / "in"
     good = write_mp4(d / "good.mp4", frames, FPS, threads=1)
@@ -171,10 +151,10 @@ def test_bad_inputs_each_give_one_row_with_a_reason(ray_cluster, tmp_path: Path)
     data = good.read_bytes()
     (d / "truncated.mp4").write_bytes(data[: len(data) // 2])
     (d / "not_video.mp4").write_text("this is not a video\n" * 50)
-    _write_audio_only(d / "audio.mp4")
+    write_audio_only(d / "audio.mp4")
     write_mp4(d / "one_frame.mp4", frames[:1], FPS, threads=1)
     _write_vfr(d / "vfr.mp4", frames[:30])
-    _write_rotated(d / "rotated.mp4", frames[:30])
+    write_rotated(d / "rotated.mp4", frames[:30], 90, fps=FPS)
     out = tmp_path / "out"
     result = curate_clips([d], out, config=_config(), progress=False)
     rows = {Path(r["path"]).name: r for r in _rows(out, "sources")}
