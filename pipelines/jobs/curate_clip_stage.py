@@ -84,10 +84,10 @@ class AnalyseAndExportStage(Stage):
     def _export(self, row: dict, src: dict) -> dict[str, Any]:
         """Write mp4, poses and json of a kept clip; returns the manifest columns they fill."""
         from wpdata.clips import (
+            crop_resize_K,
             export_clip,
             parse_size,
             read_source_poses,
-            scale_K,
             slice_poses,
             write_clip_poses,
         )
@@ -119,7 +119,7 @@ class AnalyseAndExportStage(Stage):
         if src.get("pose_path"):
             try:
                 poses = slice_poses(read_source_poses(src["pose_path"]), start, end)
-                poses.K = scale_K(poses.K, result.crop, target)  # intrinsics of the exported frames
+                poses.K = crop_resize_K(poses.K, result.crop, target)  # intrinsics of the exported frames
                 write_clip_poses(out / f"{cid}.poses.npz", poses, start)
                 cols.update(pose_path=f"../{CLIPS_SUBDIR}/{cid}.poses.npz", pose_source=poses.kind)
             except (OSError, ValueError, KeyError) as exc:

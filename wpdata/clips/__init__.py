@@ -1,7 +1,7 @@
 """Per-clip work of curation that is not a filter: Sekai names, frame timing checks, export to the
 training target (crop + resize + H.264) and slicing the poses that came with a source to a clip."""
 
-from wpdata.clips.export import ExportResult, export_clip, fit_crop, parse_size, scale_K
+from wpdata.clips.export import ExportResult, crop_resize_K, export_clip, fit_crop, parse_size
 from wpdata.clips.names import SekaiName, parse_sekai_name
 from wpdata.clips.poses import SourcePoses, read_source_poses, slice_poses, write_clip_poses
 from wpdata.clips.timing import keyframe_indices, pts_irregularity
@@ -10,6 +10,7 @@ __all__ = [
     "ExportResult",
     "SekaiName",
     "SourcePoses",
+    "crop_resize_K",
     "export_clip",
     "fit_crop",
     "keyframe_indices",
@@ -17,7 +18,6 @@ __all__ = [
     "parse_size",
     "pts_irregularity",
     "read_source_poses",
-    "scale_K",
     "slice_poses",
     "write_clip_poses",
 ]

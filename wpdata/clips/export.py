@@ -1,7 +1,7 @@
 """Export a clip to the training target: centre-crop to the target aspect, resize, H.264 at the source fps.
 
 A clip that is a whole source already in the target format is stream-copied instead (no generation
-loss). Crop + resize changes the intrinsics; :func:`scale_K` applies the same change to a pixel K.
+loss). Crop + resize changes the intrinsics; :func:`crop_resize_K` applies the same change to a pixel K.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from wpdata.geometry import scale_K
 from wpdata.video import is_conformant, iter_frames, probe, trim, write_mp4
 
 
@@ -52,16 +53,13 @@ def fit_crop(src_w: int, src_h: int, dst_w: int, dst_h: int) -> tuple[int, int, 
     return 0, (src_h - h) // 2, src_w, h
 
 
-def scale_K(K: np.ndarray, crop: tuple[int, int, int, int], dst_size: tuple[int, int]) -> np.ndarray:
+def crop_resize_K(K: np.ndarray, crop: tuple[int, int, int, int], dst_size: tuple[int, int]) -> np.ndarray:
     """Pixel K ([3, 3] or [N, 3, 3]) of the source -> K of the cropped and resized frames."""
     x0, y0, w, h = crop
-    sx, sy = dst_size[0] / w, dst_size[1] / h
     out = np.array(K, dtype=np.float64, copy=True)
     out[..., 0, 2] -= x0
     out[..., 1, 2] -= y0
-    out[..., 0, :] *= sx
-    out[..., 1, :] *= sy
-    return out
+    return scale_K(out, dst_size[0] / w, dst_size[1] / h)
 
 
 def _resized(frames: Iterator[np.ndarray], crop: tuple[int, int, int, int], size: tuple[int, int]):
