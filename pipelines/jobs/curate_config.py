@@ -6,8 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from pipelines.jobs.config_io import check_sections, load_sections, section
 from pipelines.jobs.probe_sources import ProbeConfig
 from wpdata.filters.analyse import AnalysisConfig
 from wpdata.filters.decide import CurationThresholds
@@ -60,42 +59,16 @@ class CurateConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CurateConfig:
         """From nested sections; unknown sections or keys raise ValueError."""
-        known = {"probe", "shots", "analysis", "export", "thresholds"}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown config section(s) {unknown}; known: {sorted(known)}")
-
-        def section(name: str, kind: type) -> Any:
-            values = dict(data.get(name) or {})
-            bad = sorted(set(values) - set(kind.__dataclass_fields__))
-            if bad:
-                raise ValueError(f"unknown key(s) {bad} in config section {name!r}")
-            return kind(**values)
-
+        check_sections(data, {"probe", "shots", "analysis", "export", "thresholds"})
         return cls(
-            probe=section("probe", ProbeConfig),
-            shots=section("shots", ShotConfig),
-            analysis=section("analysis", AnalysisConfig),
-            export=section("export", ExportConfig),
+            probe=section(data, "probe", ProbeConfig),
+            shots=section(data, "shots", ShotConfig),
+            analysis=section(data, "analysis", AnalysisConfig),
+            export=section(data, "export", ExportConfig),
             thresholds=CurationThresholds.from_dict(data.get("thresholds") or {}),
         )
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        out[key] = (
-            _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-        )
-    return out
-
-
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> CurateConfig:
     """Defaults, then the YAML at ``path`` (sections merge key by key), then ``overrides`` (same shape)."""
-    data = yaml.safe_load(DEFAULT_CONFIG.read_text()) or {}
-    if path is not None:
-        user = yaml.safe_load(Path(path).read_text()) or {}
-        if not isinstance(user, dict):
-            raise ValueError(f"{path}: expected a mapping of config sections")
-        data = _merge(data, user)
-    return CurateConfig.from_dict(_merge(data, overrides or {}))
+    return CurateConfig.from_dict(load_sections(DEFAULT_CONFIG, path, overrides))

@@ -10,7 +10,7 @@ import pyarrow as pa
 import ray
 
 from pipelines.runtime.rows import KEY, ROW, pack, records_table
-from pipelines.runtime.stage import OK, Stage, error_message, failed_row, run_stage
+from pipelines.runtime.stage import OK, Stage, error_message, failed_row, run_stage, run_stage_batch
 
 
 class StageWorker:
@@ -27,14 +27,18 @@ class StageWorker:
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         keys = batch.column(KEY).to_pylist()
-        payloads = batch.column(ROW).to_pylist()
+        items = [pickle.loads(p) for p in batch.column(ROW).to_pylist()]
+        if self.setup_error is not None:
+            results = [
+                [failed_row(it, self.id_column, self.setup_error)] if it.get("status", OK) == OK else [it]
+                for it in items
+            ]
+        elif type(self.stage).process_batch is not Stage.process_batch:  # a batching stage
+            results = run_stage_batch(self.stage, items, self.id_column)
+        else:
+            results = [run_stage(self.stage, it, self.id_column) for it in items]
         out: list[dict] = []
-        for key, payload in zip(keys, payloads, strict=True):
-            item = pickle.loads(payload)
-            if self.setup_error is not None and item.get("status", OK) == OK:
-                rows = [failed_row(item, self.id_column, self.setup_error)]
-            else:
-                rows = run_stage(self.stage, item, self.id_column)
+        for key, rows in zip(keys, results, strict=True):
             out.extend(pack(key, rows))
         return records_table(out)
 

@@ -40,6 +40,17 @@ class Stage:
         """Turn one item into one row (or several); raise to fail the item."""
         raise NotImplementedError(f"{type(self).__name__}.process is not implemented")
 
+    def process_batch(self, items: list[dict]) -> list[dict | list[dict] | BaseException]:
+        """Several ``ok`` items at once (one model call for a batch); one result per item, in order:
+        its row(s), or the exception that item raised. The default calls ``process`` item by item."""
+        out: list[dict | list[dict] | BaseException] = []
+        for item in items:
+            try:
+                out.append(self.process(item))
+            except Exception as exc:  # noqa: BLE001 - errors are data
+                out.append(exc)
+        return out
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(name={self.name!r}, num_cpus={self.num_cpus}, num_gpus={self.num_gpus})"
@@ -84,3 +95,29 @@ def run_stage(stage: Stage, item: dict, id_column: str) -> list[dict]:
         return [finish_row(r) for r in rows]
     except Exception as exc:  # noqa: BLE001 - errors are data
         return [failed_row(item, id_column, error_message(exc))]
+
+
+def run_stage_batch(stage: Stage, items: list[dict], id_column: str) -> list[list[dict]]:
+    """Apply ``stage.process_batch`` to the ``ok`` items of a batch; one list of rows per item, in order.
+
+    Earlier ``dropped``/``failed`` rows pass through; an exception of the whole batch fails each item.
+    """
+    todo = [i for i, item in enumerate(items) if item.get("status", OK) == OK]
+    out: list[list[dict]] = [[item] for item in items]
+    if not todo:
+        return out
+    try:
+        results = stage.process_batch([items[i] for i in todo])
+        if len(results) != len(todo):
+            raise RuntimeError(f"process_batch returned {len(results)} results for {len(todo)} items")
+    except Exception as exc:  # noqa: BLE001 - errors are data
+        results = [exc] * len(todo)
+    for i, res in zip(todo, results, strict=True):
+        try:
+            if isinstance(res, BaseException):
+                raise res
+            rows = res if isinstance(res, list) else [res]
+            out[i] = [finish_row(r) for r in rows]
+        except Exception as exc:  # noqa: BLE001 - errors are data
+            out[i] = [failed_row(items[i], id_column, error_message(exc))]
+    return out

@@ -63,3 +63,48 @@ def test_bad_rows_are_rejected_as_failures() -> None:
         finish_row({"status": "great"})
     (row,) = run_stage(Stage(), {"item_id": "h"}, "item_id")
     assert row["error"].startswith("NotImplementedError: Stage.process")
+
+
+class _Batched(Stage):
+    """Squares x for a batch in one call; x < 0 fails its item only, x == 13 fails the whole batch."""
+
+    name = "batched"
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def process_batch(self, items):
+        self.calls.append(len(items))
+        if any(it["x"] == 13 for it in items):
+            raise RuntimeError("batch refused")
+        return [ValueError(f"negative {it['x']}") if it["x"] < 0 else {**it, "y": it["x"] ** 2} for it in items]
+
+
+def test_run_stage_batch_one_call_per_batch_errors_per_item_and_pass_through():
+    from pipelines.runtime.stage import run_stage_batch
+
+    stage = _Batched()
+    items = [
+        {"id": "a", "x": 2},
+        {"id": "b", "x": -1},
+        {"id": "c", "x": 5, "status": "dropped", "drop_reasons": ["r"], "error": None},
+        {"id": "d", "x": 3},
+    ]
+    out = run_stage_batch(stage, items, "id")
+    assert stage.calls == [3]  # the dropped row never reaches the model
+    assert [r[0]["status"] for r in out] == ["ok", "failed", "dropped", "ok"]
+    assert out[0][0]["y"] == 4 and out[3][0]["y"] == 9
+    assert out[1][0]["error"] == "ValueError: negative -1"
+    whole = run_stage_batch(_Batched(), [{"id": "a", "x": 13}, {"id": "b", "x": 1}], "id")
+    assert [r[0]["error"] for r in whole] == ["RuntimeError: batch refused"] * 2
+
+
+def test_default_process_batch_calls_process_per_item():
+    class Sq(Stage):
+        def process(self, item):
+            if item["x"] < 0:
+                raise ValueError("neg")
+            return {**item, "y": item["x"] ** 2}
+
+    res = Sq().process_batch([{"id": "a", "x": 3}, {"id": "b", "x": -2}])
+    assert res[0]["y"] == 9 and isinstance(res[1], ValueError)
