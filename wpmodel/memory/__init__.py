@@ -1,0 +1,40 @@
+"""Reconstituted context memory (REFERENCE.md section 1): FOV retrieval, context assembly, temporal
+reframing and memory-mode training windows. Pure numpy on poses; imports manifests only.
+
+Modules: ``fov`` (point-sampling FOV similarity), ``retrieval`` (release chunk scores and ranking),
+``worldmem`` (WorldMem's greedy coverage variant), ``context`` (ContextPlan, build_context, reframe),
+``window`` (TrainingWindow, sample_training_window, latent_c2w).
+"""
+
+from wpmodel.memory.context import ContextPlan, build_context, reframe
+from wpmodel.memory.fov import default_points, fov_similarity, fov_similarity_batch, sample_ball_points
+from wpmodel.memory.retrieval import candidate_starts, chunk_scores, retrieve_memory_chunks
+from wpmodel.memory.window import (
+    TrainingWindow,
+    context_times,
+    latent_c2w,
+    merge_timesteps,
+    plain_window,
+    sample_training_window,
+)
+from wpmodel.memory.worldmem import worldmem_select
+
+__all__ = [
+    "ContextPlan",
+    "TrainingWindow",
+    "build_context",
+    "candidate_starts",
+    "chunk_scores",
+    "context_times",
+    "default_points",
+    "fov_similarity",
+    "fov_similarity_batch",
+    "latent_c2w",
+    "merge_timesteps",
+    "plain_window",
+    "reframe",
+    "retrieve_memory_chunks",
+    "sample_ball_points",
+    "sample_training_window",
+    "worldmem_select",
+]

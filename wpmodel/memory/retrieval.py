@@ -1,0 +1,102 @@
+"""Spatial-memory retrieval: which past chunks to put in the context of the chunk being generated.
+
+Release rule (REFERENCE.md section 1): candidates are the chunk starts ``h`` whose chunk lies wholly
+before the temporal window (the last ``temporal_chunks`` chunks); each is scored by
+``mean over the query latents q of ((1 - sim(q, h)) + (1 - sim(q, h + 2))) / 2`` with the
+point-sampling FOV similarity (``fov.py``); lowest score first. Only latents h and h + 2 of each
+candidate chunk are ever transformed, and all of them in one batch per query latent.
+``method="worldmem"`` swaps the ranking for WorldMem's greedy coverage pick (``worldmem.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wpmodel.memory.fov import fov_similarity_batch, resolve_points
+
+FOV_DEG = (60.0, 35.0)  # the release's retrieval FOV (full angles, degrees)
+
+
+def candidate_starts(num_hist: int, temporal_chunks: int = 3, chunk_latents: int = 4) -> np.ndarray:
+    """Start latents of the chunks wholly older than the temporal window: [C] int64."""
+    if chunk_latents < 3:
+        raise ValueError(f"chunk_latents must be >= 3 (latents h and h + 2 are scored), got {chunk_latents}")
+    last = num_hist - temporal_chunks * chunk_latents - chunk_latents  # latest admissible start
+    return np.arange(0, max(last + 1, 0), chunk_latents, dtype=np.int64)
+
+
+def _check_inputs(c2w_latents: np.ndarray, query_latents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    hist = np.asarray(c2w_latents, dtype=np.float64)
+    query = np.asarray(query_latents, dtype=np.float64)
+    if hist.ndim != 3 or hist.shape[1:] != (4, 4):
+        raise ValueError(f"c2w_latents: expected [N_hist, 4, 4], got {list(hist.shape)}")
+    if query.ndim != 3 or query.shape[1:] != (4, 4) or len(query) == 0:
+        raise ValueError(f"query_latents: expected [Q, 4, 4] with Q >= 1, got {list(query.shape)}")
+    return hist, query
+
+
+def chunk_scores(
+    c2w_latents: np.ndarray,
+    query_latents: np.ndarray,
+    temporal_chunks: int = 3,
+    chunk_latents: int = 4,
+    num_points: int = 50_000,
+    radius: float = 8.0,
+    fov_deg: tuple[float, float] = FOV_DEG,
+    max_dist: float = 8.0,
+    points: np.ndarray | None = None,
+    generator: np.random.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate chunk starts [C] and their release scores [C] (lower = more overlap)."""
+    hist, query = _check_inputs(c2w_latents, query_latents)
+    starts = candidate_starts(len(hist), temporal_chunks, chunk_latents)  # [C]
+    if len(starts) == 0:
+        return starts, np.zeros(0, dtype=np.float64)
+    cams = np.stack([starts, starts + 2], axis=1).reshape(-1)  # [2C] latents h, h + 2
+    pts = resolve_points(points, generator, num_points, radius)
+    sim = fov_similarity_batch(
+        query, hist[cams], radius=radius, fov_deg=fov_deg, max_dist=max_dist, points=pts
+    )
+    dist = (1.0 - sim).reshape(len(query), len(starts), 2)  # [Q, C, 2]
+    return starts, dist.mean(axis=(0, 2))
+
+
+def retrieve_memory_chunks(
+    c2w_latents: np.ndarray,
+    query_latents: np.ndarray,
+    temporal_chunks: int = 3,
+    memory_latents: int = 8,
+    chunk_latents: int = 4,
+    k: int | None = None,
+    method: str = "fov",
+    num_points: int = 50_000,
+    radius: float = 8.0,
+    fov_deg: tuple[float, float] = FOV_DEG,
+    max_dist: float = 8.0,
+    points: np.ndarray | None = None,
+    generator: np.random.Generator | None = None,
+) -> list[int]:
+    """Start latent of each retrieved chunk, best first (at most ``k``, default memory_latents // chunk_latents).
+
+    c2w_latents: [N_hist, 4, 4] c2w of the latents generated so far; query_latents: [Q, 4, 4] c2w of
+    the chunk being generated (Q = chunk_latents). The first chunk may be among the results;
+    ``context.build_context`` deduplicates it and fills memory in this order. Ties keep the older chunk.
+    """
+    k = memory_latents // chunk_latents if k is None else int(k)
+    if k < 0:
+        raise ValueError(f"k must be >= 0, got {k}")
+    if method == "worldmem":
+        from wpmodel.memory.worldmem import worldmem_select
+
+        hist, query = _check_inputs(c2w_latents, query_latents)
+        starts = candidate_starts(len(hist), temporal_chunks, chunk_latents)
+        pts = resolve_points(points, generator, num_points, radius)
+        return worldmem_select(hist, query, starts, k, pts, fov_deg, max_dist)
+    if method != "fov":
+        raise ValueError(f"method must be 'fov' or 'worldmem', got {method!r}")
+    starts, scores = chunk_scores(
+        c2w_latents, query_latents, temporal_chunks, chunk_latents,
+        num_points, radius, fov_deg, max_dist, points, generator,
+    )  # fmt: skip
+    order = np.argsort(scores, kind="stable")[:k]
+    return [int(s) for s in starts[order]]
