@@ -39,6 +39,7 @@ MEMBERS: dict[str, Member] = {
         Member("K.npy", True, "float32", "[3, 3] or [T, 3, 3]", "pixel intrinsics at the mp4's size"),
         Member("action.npy", True, "int16", "[T_latent]", "81-class action label per latent frame"),
         Member("json", True, "utf-8 JSON object", "{}", "caption, fps, size, source, scores, provenance"),
+        Member("caption.npy", False, "float32", "[D]", "caption embedding (all-MiniLM-L6-v2: D = 384)"),
         Member("latent.safetensors", False, "safetensors", "{latent, caption_embedding}", "VAE latents"),
     )
 }
@@ -87,7 +88,11 @@ def sample_members(key: str, with_latent: bool = False) -> dict[str, str]:
     """Member file names of a sample by suffix: ``{"mp4": "<key>.mp4", ...}``."""
     if safe_key(key) != key:
         raise ValueError(f"sample key {key!r} is not safe; use safe_key() -> {safe_key(key)!r}")
-    return {s: f"{key}.{s}" for s, m in MEMBERS.items() if m.required or with_latent}
+    return {
+        s: f"{key}.{s}"
+        for s, m in MEMBERS.items()
+        if m.required or (with_latent and s == "latent.safetensors")
+    }
 
 
 def _load_npy(data: bytes, suffix: str) -> tuple[np.ndarray | None, str | None]:
@@ -153,6 +158,12 @@ def validate_sample(members: dict[str, bytes]) -> list[str]:
                 )
     if "json" in members:
         problems += _check_json(members["json"], T)
+    if "caption.npy" in members:
+        e, err = _load_npy(members["caption.npy"], "caption.npy")
+        if err:
+            problems.append(err)
+        elif e.dtype != np.float32 or e.ndim != 1 or not np.isfinite(e).all():
+            problems.append(f"caption.npy: expected finite float32 [D], got {e.dtype} {list(e.shape)}")
     if "latent.safetensors" in members:
         problems += _check_safetensors(members["latent.safetensors"])
     return problems
