@@ -1,0 +1,39 @@
+"""The trainer's data: WebDataset shards (layout: ``manifests.layout``) -> windowed training batches.
+
+Modules: ``decode`` (mp4 bytes -> frames, PyAV), ``window`` (chunk-aligned windows, pose re-centring),
+``sample`` (raw sample -> TrainSample, bad samples counted), ``stats`` (SkipCounter), ``collate``
+(batches), ``loader`` (ShardReader / Loader / make_loader: split by rank and worker).
+"""
+
+from wpmodel.data.collate import collate, to_unit_range
+from wpmodel.data.decode import Decoded, DecodeError, decode_mp4, decode_mp4_unit, to_unit_planar
+from wpmodel.data.loader import Loader, ShardReader, assign_shards, make_loader, resolve_shards
+from wpmodel.data.sample import SampleConfig, SampleError, TrainSample, decode_sample, parse_sample
+from wpmodel.data.stats import SkipCounter
+from wpmodel.data.window import CHUNK_LATENTS, pick_window, recenter, window_frames, window_starts
+
+__all__ = [
+    "CHUNK_LATENTS",
+    "DecodeError",
+    "Decoded",
+    "Loader",
+    "SampleConfig",
+    "SampleError",
+    "ShardReader",
+    "SkipCounter",
+    "TrainSample",
+    "assign_shards",
+    "collate",
+    "decode_mp4",
+    "decode_mp4_unit",
+    "decode_sample",
+    "make_loader",
+    "parse_sample",
+    "pick_window",
+    "recenter",
+    "resolve_shards",
+    "to_unit_planar",
+    "to_unit_range",
+    "window_frames",
+    "window_starts",
+]

@@ -1,0 +1,211 @@
+"""The trainer's shard reader: WebDataset tar shards -> windowed, collated batches.
+
+Built on webdataset's tar iteration (``url_opener`` -> ``tar_file_expander`` -> ``group_by_keys``,
+suffixes kept as written so ``K.npy`` stays ``K.npy``) and its buffered ``_shuffle``. Shards are split
+explicitly, not by webdataset's nodesplitter (which reads rank from torch.distributed): the shard list
+is permuted by (seed, epoch) identically on every rank, rank r takes ``[r::world_size]`` and DataLoader
+worker w of that rank takes ``[w::num_workers]`` of those. So over R ranks x W workers every shard, and
+so every sample, is read exactly once per epoch. Ranks may get unequal sample counts (a DDP trainer
+should stop all ranks at the shortest, or balance shards by count).
+
+Each worker yields batches and, last, ``{"__stats__": SkipCounter.as_dict()}``; ``Loader`` strips those
+and merges them into ``Loader.stats`` (what was skipped, by reason).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from braceexpand import braceexpand
+from torch.utils.data import DataLoader, IterableDataset
+from webdataset.filters import _shuffle
+from webdataset.tariterators import base_plus_ext, group_by_keys, tar_file_expander, url_opener
+from webdataset.utils import pytorch_worker_info
+from wids.wids_specs import load_dsdesc_and_resolve, urldir
+
+from wpmodel.data.collate import collate
+from wpmodel.data.sample import CAPTION_DIM, SampleConfig, decode_sample
+from wpmodel.data.stats import SkipCounter
+
+STATS_KEY = "__stats__"
+Source = str | Path | Sequence[str | Path]
+
+
+def resolve_shards(source: Source) -> list[str]:
+    """Shard urls from a list, a brace pattern (``shard-{000..009}.tar``) or a wids index (``.json``).
+
+    Relative urls in a wids index are resolved against the index's folder (wids' own rule).
+    """
+    if isinstance(source, (str, Path)):
+        s = str(source)
+        if s.endswith(".json"):
+            if not Path(s).is_file():
+                raise FileNotFoundError(f"wids index {s} does not exist")
+            spec = load_dsdesc_and_resolve(s, base=urldir(s))
+            return [str(d["url"]) for d in spec.get("shardlist", [])]
+        return list(braceexpand(s))
+    return [str(u) for u in source]
+
+
+def assign_shards(
+    shards: Sequence[str],
+    rank: int,
+    world_size: int,
+    worker: int = 0,
+    num_workers: int = 1,
+    seed: int = 0,
+    epoch: int = 0,
+    shuffle: bool = False,
+) -> list[str]:
+    """The shards of one (rank, worker): an epoch-seeded permutation (if shuffle), then strided splits."""
+    if not 0 <= rank < world_size or not 0 <= worker < num_workers:
+        raise ValueError(f"bad split: rank {rank} of {world_size}, worker {worker} of {num_workers}")
+    order = list(shards)
+    if shuffle:
+        order = [order[i] for i in np.random.default_rng([seed, epoch]).permutation(len(order))]
+    return order[rank::world_size][worker::num_workers]
+
+
+class ShardReader(IterableDataset):
+    """Iterable of collated batches from the shards of this rank (and DataLoader worker)."""
+
+    def __init__(
+        self,
+        urls: Source,
+        batch_size: int,
+        *,
+        window_latents: int | None = None,
+        latents: bool = False,
+        shuffle_buffer: int = 0,
+        seed: int = 0,
+        epoch: int = 0,
+        rank: int | None = None,
+        world_size: int | None = None,
+        drop_last: bool = False,
+        size: tuple[int, int] | None = None,
+        random_window: bool = True,
+        decode_threads: int = 0,
+        caption_dim: int = CAPTION_DIM,
+        video_dtype: str = "float32",
+    ) -> None:
+        super().__init__()
+        self.shards = resolve_shards(urls)
+        if not self.shards:
+            raise ValueError(f"no shards in {urls!r}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        dist_rank, dist_world, _, _ = pytorch_worker_info()
+        self.rank = dist_rank if rank is None else rank
+        self.world_size = dist_world if world_size is None else world_size
+        self.batch_size, self.drop_last, self.shuffle_buffer = batch_size, drop_last, shuffle_buffer
+        self.seed, self.epoch = seed, epoch
+        if video_dtype not in ("float32", "uint8"):
+            raise ValueError(f"video_dtype must be 'float32' or 'uint8', got {video_dtype!r}")
+        self.video_dtype = video_dtype  # "uint8": normalise on the GPU with collate.to_unit_range
+        self.cfg = SampleConfig(
+            window_latents=window_latents,
+            latents=latents,
+            random_window=random_window,
+            seed=seed,
+            size=size,
+            decode_threads=decode_threads,
+            caption_dim=caption_dim,
+        )
+
+    def set_epoch(self, epoch: int) -> None:
+        """Shard order, shuffle and windows follow (seed, epoch); call before iterating an epoch."""
+        self.epoch = epoch
+
+    def worker_shards(self, worker: int = 0, num_workers: int = 1) -> list[str]:
+        """The shards this rank's ``worker`` reads this epoch."""
+        shuffle = self.shuffle_buffer > 0
+        return assign_shards(
+            self.shards, self.rank, self.world_size, worker, num_workers, self.seed, self.epoch, shuffle
+        )
+
+    def _raw_samples(self, shards: list[str], counter: SkipCounter) -> Iterator[dict[str, Any]]:
+        def handler(exc: Exception) -> bool:
+            counter.skip(f"read_error:{type(exc).__name__}", str(exc))  # per error, not per shard
+            return True
+
+        def select(fname: str) -> bool:  # latents mode never needs the mp4 bytes
+            return not base_plus_ext(fname)[1] == "mp4"
+
+        streams = url_opener([{"url": u} for u in shards], handler=handler)
+        files = tar_file_expander(streams, handler=handler, select_files=select if self.cfg.latents else None)
+        return group_by_keys(files, lcase=False, handler=handler)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        info = torch.utils.data.get_worker_info()
+        worker, num_workers = (info.id, info.num_workers) if info is not None else (0, 1)
+        counter = SkipCounter()
+        raw = self._raw_samples(self.worker_shards(worker, num_workers), counter)
+        decoded = (decode_sample(r, self.cfg, counter, self.epoch) for r in raw)
+        samples = (s for s in decoded if s is not None)
+        if self.shuffle_buffer > 1:
+            rng = random.Random(f"{self.seed}:{self.epoch}:{self.rank}:{worker}")
+            samples = _shuffle(samples, self.shuffle_buffer, self.shuffle_buffer, rng=rng)
+        batch = []
+        for s in samples:
+            batch.append(s)
+            if len(batch) == self.batch_size:
+                yield collate(batch, self.video_dtype)
+                batch = []
+        if batch and not self.drop_last:
+            yield collate(batch, self.video_dtype)
+        yield {STATS_KEY: counter.as_dict()}
+
+
+class Loader:
+    """A DataLoader over a ShardReader whose workers' skip counts add up in ``stats`` (cumulative)."""
+
+    def __init__(self, reader: ShardReader, num_workers: int = 0, pin_memory: bool = False) -> None:
+        self.reader = reader
+        self.stats = SkipCounter()
+        self.num_workers = num_workers
+        self._loader = DataLoader(reader, batch_size=None, num_workers=num_workers, pin_memory=pin_memory)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.reader.set_epoch(epoch)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for item in self._loader:
+            if STATS_KEY in item:
+                self.stats.merge(item[STATS_KEY])
+                continue
+            yield item
+
+
+def make_loader(
+    urls: Source,
+    batch_size: int,
+    window_latents: int | None = None,
+    latents: bool = False,
+    shuffle_buffer: int = 0,
+    seed: int = 0,
+    epoch: int = 0,
+    num_workers: int = 0,
+    rank: int | None = None,
+    world_size: int | None = None,
+    **reader_kwargs: Any,
+) -> Loader:
+    """A Loader over ``urls`` (list, brace pattern or wids index); rank/world_size default to
+    torch.distributed's (or RANK/WORLD_SIZE). Other ShardReader options pass through."""
+    reader = ShardReader(
+        urls,
+        batch_size,
+        window_latents=window_latents,
+        latents=latents,
+        shuffle_buffer=shuffle_buffer,
+        seed=seed,
+        epoch=epoch,
+        rank=rank,
+        world_size=world_size,
+        **reader_kwargs,
+    )
+    return Loader(reader, num_workers=num_workers)

@@ -1,0 +1,51 @@
+"""Chunk-aligned training windows of a sample, and pose re-centring (REFERENCE.md section 1).
+
+A latent frame covers 4 video frames and a chunk is 4 latents, so a window of L latents spans
+``4 * (L - 1) + 1`` video frames and starts on a chunk boundary: start latent a multiple of 4, start
+frame a multiple of 16. Any L >= 1 is allowed (the trainer usually asks for whole chunks).
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from manifests.layout import FRAMES_PER_LATENT
+
+CHUNK_LATENTS = 4  # latents per chunk (block-causal attention unit)
+
+
+class WindowError(ValueError):
+    """The sample is too short for the requested window."""
+
+
+def window_frames(num_latents: int) -> int:
+    """Video frames spanned by ``num_latents`` latent frames: 4 * (L - 1) + 1."""
+    if num_latents < 1:
+        raise ValueError(f"a window needs >= 1 latent, got {num_latents}")
+    return FRAMES_PER_LATENT * (num_latents - 1) + 1
+
+
+def window_starts(total_latents: int, window_latents: int) -> list[int]:
+    """Start latents (multiples of CHUNK_LATENTS) of every window of ``window_latents`` that fits."""
+    return list(range(0, total_latents - window_latents + 1, CHUNK_LATENTS))
+
+
+def window_rng(seed: int, epoch: int, key: str) -> np.random.Generator:
+    """A generator for one sample's window: depends on (seed, epoch, key) only, not on the worker split."""
+    return np.random.default_rng([seed, epoch, zlib.crc32(key.encode())])
+
+
+def pick_window(total_latents: int, window_latents: int, rng: np.random.Generator | None) -> int:
+    """Start latent of a window: uniform over chunk-aligned starts with ``rng``, the first without."""
+    starts = window_starts(total_latents, window_latents)
+    if not starts:
+        raise WindowError(f"{total_latents} latents are shorter than a window of {window_latents}")
+    return int(starts[rng.integers(len(starts))]) if rng is not None else 0
+
+
+def recenter(c2w: np.ndarray) -> np.ndarray:
+    """Poses relative to the first one, ``inv(c2w_0) @ c2w_i`` (float64 math, float32 out)."""
+    c2w = np.asarray(c2w, dtype=np.float64)  # [T, 4, 4]
+    return (np.linalg.inv(c2w[0]) @ c2w).astype(np.float32)  # [T, 4, 4]
