@@ -77,7 +77,9 @@ class _Batched(Stage):
         self.calls.append(len(items))
         if any(it["x"] == 13 for it in items):
             raise RuntimeError("batch refused")
-        return [ValueError(f"negative {it['x']}") if it["x"] < 0 else {**it, "y": it["x"] ** 2} for it in items]
+        return [
+            ValueError(f"negative {it['x']}") if it["x"] < 0 else {**it, "y": it["x"] ** 2} for it in items
+        ]
 
 
 def test_run_stage_batch_one_call_per_batch_errors_per_item_and_pass_through():
