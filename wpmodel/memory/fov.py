@@ -15,7 +15,9 @@ exact for pitched or rolled ones). The angle tests are evaluated without trigono
 Speed: only points inside the query's view matter (about 5% of them for 60 x 35 degrees), so only
 those are transformed, all candidates at once ([M, 3, 4] @ [4, P_in]); candidates that cannot see
 any of them are skipped exactly: camera centre farther than ``max_dist`` from the points' bounding
-sphere, or the sphere wholly outside the camera's bounding view cone.
+sphere, or the sphere wholly outside the camera's bounding view cone. This stays the reference;
+``index.py`` estimates the same similarity from bitsets built once per latent, for streaming retrieval
+over long, revisit-heavy histories.
 """
 
 from __future__ import annotations
