@@ -144,17 +144,22 @@ _FIELDS: dict[str, list[pa.Field]] = {
     "annotations": [
         _req("item_id", _STR),
         _f("item_kind", _STR),  # "clip" | "render"
-        _f("pose_source", _STR),  # "gt" | "sekai" | "colmap" | "vipe" | ...
-        _f("pose_path", _STR),
-        _f("K_path", _STR),
+        _f("video_path", _STR),  # the item's mp4, relative to the manifest's folder
+        _f("fps", _F64),
+        _f("width", _I32),
+        _f("height", _I32),
+        _f("pose_source", _STR),  # "clip_npz" | "sekai" | "vipe" | "nerfstudio" | "render" | "colmap"
+        _f("pose_path", _STR),  # npz: c2w [T, 4, 4] OpenCV, K [T, 3, 3], registered [T] (wpdata.poses)
+        _f("K_path", _STR),  # the npz holding K (key "K")
         _f("num_frames", _I64),
         _f("num_latents", _I64),
         _f("registered_fraction", _F64),
         _f("reproj_error", _F64),
         _f("track_length", _F64),
-        _f("pose_ate", _F64),  # vs ground truth, where known
+        _f("pose_ate", _F64),  # estimated vs given poses: ATE after Sim(3) alignment / path length
+        _f("scale", _F64),  # factor applied to the translations (see scale_rule)
         _f("scale_rule", _STR),
-        _f("actions_path", _STR),
+        _f("actions_path", _STR),  # npz: frame_labels [T], latent_labels [L], rel_latent [L, 4, 4]
         _f("action_histogram", list_of(_I32)),  # [81] counts per action label
         _f("caption", _STR),
         _f("captioner", _STR),

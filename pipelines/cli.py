@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from pipelines.commands import curate, demo, ingest, manifest
+from pipelines.commands import annotate, curate, demo, export, ingest, manifest, shard, train_vae
 
 app = typer.Typer(
     name="wp",
@@ -19,7 +19,11 @@ app = typer.Typer(
 app.add_typer(manifest.app, name="manifest", help="Inspect and validate parquet manifests.")
 app.command("ingest")(ingest.command)
 app.add_typer(curate.app, name="curate")
+app.command("annotate")(annotate.command)
+app.add_typer(export.app, name="export")
+app.command("shard")(shard.command)
 app.command("demo")(demo.command)
+app.command("train-vae")(train_vae.command)
 
 
 def main() -> None:

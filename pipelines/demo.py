@@ -51,6 +51,22 @@ def _curate(world: dict, out: Path):
     )
 
 
+def _annotate(out: Path):
+    """``wp annotate`` on the kept clips: their Sekai poses, release-threshold actions, structured captions."""
+    from pipelines.jobs.annotate import annotate
+    from pipelines.jobs.annotate_config import load_annotate_config
+
+    return annotate([out], out, config=load_annotate_config(), progress=False)
+
+
+def _shard(out: Path):
+    """``wp shard`` of the annotated clips into ``<out>/shards`` (whole clips, one sample each)."""
+    from pipelines.jobs.shard import shard
+    from pipelines.jobs.shard_config import load_shard_config
+
+    return shard(out, out, config=load_shard_config(), progress=False)
+
+
 def run_demo(
     out: Path,
     *,
@@ -92,6 +108,22 @@ def run_demo(
         timings["curate"] = time.perf_counter() - t0
         print_summary(curated.clips, console)
         manifests.append(Path(curated.clips.manifest_path))
+
+        console.rule("[bold]4. annotate: poses -> actions -> captions -> caption embeddings")
+        t0 = time.perf_counter()
+        annotated = _annotate(out)
+        timings["annotate"] = time.perf_counter() - t0
+        print_summary(annotated, console)
+        manifests.append(Path(annotated.manifest_path))
+
+        console.rule("[bold]5. shard: annotated clips -> WebDataset shards + samples/shards manifests")
+        t0 = time.perf_counter()
+        sharded = _shard(out)
+        timings["shard"] = time.perf_counter() - t0
+        print_summary(sharded.summary, console)
+        manifests += [Path(sharded.summary.manifest_path), Path(sharded.samples_path)]
+        for split, index in sorted(sharded.index_paths.items()):
+            console.print(f"{split} shards: {index}")
 
     console.rule("[bold]manifests (validated against their schemas)")
     table = Table(show_header=True)
