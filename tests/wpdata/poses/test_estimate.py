@@ -1,0 +1,103 @@
+"""Pose estimation with pycolmap on rendered clips with exact ground truth, and clips it must refuse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wpdata.poses import PoseEstimationError, SfMConfig, estimate_poses, pose_errors, sample_frames
+from wpdata.synth import intrinsics, make_world, static, walking, write_sekai_clip
+from wpdata.video import write_mp4
+
+REALDATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "realdata"
+W, H, T, FPS = 320, 180, 64, 24.0
+CONFIG = SfMConfig(max_frames=32)
+
+
+@pytest.fixture(scope="module")
+def walk_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray, np.ndarray]:
+    """A 64-frame 320x180 walking clip in a street world: (mp4, GT c2w [T, 4, 4], GT K [3, 3])."""
+    world = make_world(0, "street")
+    c2w, K = walking(world, T, FPS, seed=0), intrinsics(W, H)
+    mp4 = write_sekai_clip(tmp_path_factory.mktemp("walk"), world, c2w, K, W, H, FPS, "walk")
+    return mp4, c2w, K
+
+
+@pytest.fixture(scope="module")
+def with_K(walk_clip):
+    mp4, _, K = walk_clip
+    return estimate_poses(mp4, CONFIG, K=K)
+
+
+def test_sample_frames_even_with_ends() -> None:
+    assert sample_frames(64, SfMConfig(max_frames=4)).tolist() == [0, 21, 42, 63]
+    assert sample_frames(5, SfMConfig(max_frames=48)).tolist() == [0, 1, 2, 3, 4]
+    assert sample_frames(10, SfMConfig(frame_step=4)).tolist() == [0, 4, 8, 9]
+    with pytest.raises(ValueError, match="unknown SfMConfig key"):
+        SfMConfig.from_dict({"max_frame": 3})
+
+
+@pytest.mark.slow
+def test_walking_clip_without_K_is_accurate(walk_clip) -> None:
+    mp4, gt, K = walk_clip
+    tr = estimate_poses(mp4, CONFIG)
+    err = pose_errors(gt, tr.c2w)
+    assert err["rot_median_deg"] < 1.0, err
+    assert err["ate_rel"] < 0.02, err
+    assert tr.source == "colmap" and (tr.width, tr.height) == (W, H) and tr.num_frames == T
+    assert tr.registered_fraction >= 0.9 and tr.registered.sum() == round(tr.registered_fraction * 32)
+    assert 0 < tr.reproj_error < 1.5 and tr.track_length > 3 and tr.median_depth > 0
+    assert abs(tr.K[0, 0, 0] / K[0, 0] - 1) < 0.05  # focal length estimated within 5%
+    np.testing.assert_allclose(tr.K[0, :2, 2], K[:2, 2], atol=1.0)
+
+
+@pytest.mark.slow
+def test_walking_clip_with_K_is_accurate_and_keeps_K(walk_clip, with_K) -> None:
+    _, gt, K = walk_clip
+    err = pose_errors(gt, with_K.c2w)
+    assert err["rot_median_deg"] < 0.5 and err["ate_rel"] < 0.02, err
+    np.testing.assert_allclose(with_K.K, np.broadcast_to(K, (T, 3, 3)))
+    R = with_K.c2w[:, :3, :3]
+    np.testing.assert_allclose(R @ np.swapaxes(R, 1, 2), np.broadcast_to(np.eye(3), R.shape), atol=1e-9)
+
+
+@pytest.mark.slow
+def test_same_input_gives_the_same_poses(walk_clip, with_K, tmp_path: Path) -> None:
+    mp4, _, K = walk_clip
+    again = estimate_poses(mp4, CONFIG, K=K, work_dir=tmp_path / "work")
+    np.testing.assert_array_equal(again.c2w, with_K.c2w)
+    assert again.reproj_error == with_K.reproj_error
+    assert len(list((tmp_path / "work" / "images").glob("*.png"))) == 32  # work_dir kept
+    assert (tmp_path / "work" / "database.db").is_file()
+
+
+def test_blank_video_is_refused_with_a_reason(tmp_path: Path) -> None:
+    mp4 = write_mp4(tmp_path / "blank.mp4", np.full((16, 90, 160, 3), 128, np.uint8), FPS)
+    with pytest.raises(PoseEstimationError, match=r"blank\.mp4.*16 of 16 sampled frames have < 64 SIFT"):
+        estimate_poses(mp4, CONFIG)
+
+
+def test_static_camera_is_refused_with_a_reason(tmp_path: Path) -> None:
+    world = make_world(1, "street")
+    mp4 = write_sekai_clip(tmp_path, world, static(world, 16, FPS, seed=1), intrinsics(W, H), W, H, FPS, "st")
+    with pytest.raises(PoseEstimationError, match="no reconstruction.*parallax"):
+        estimate_poses(mp4, CONFIG)
+
+
+def test_not_a_video_is_a_pose_estimation_error(tmp_path: Path) -> None:
+    bad = tmp_path / "x.mp4"
+    bad.write_bytes(b"\x00" * 100)
+    with pytest.raises(PoseEstimationError, match=r"x\.mp4"):
+        estimate_poses(bad)
+
+
+@pytest.mark.slow
+def test_realdata_euroc_static_start_is_refused() -> None:
+    frames = REALDATA / "euroc_v101_micro" / "mav0" / "cam0" / "data"
+    if not frames.is_dir():
+        pytest.skip(f"realdata folder absent: {frames}")
+    # the MAV sits on the ground for these 95 frames (2.2 mm, 0.2 deg of motion): nothing to triangulate
+    with pytest.raises(PoseEstimationError, match="data"):
+        estimate_poses(frames, SfMConfig(max_frames=16))

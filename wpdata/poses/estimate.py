@@ -1,0 +1,190 @@
+"""Camera poses of a clip estimated with pycolmap (incremental SfM on frames sampled from the clip).
+
+Frames are sampled evenly across the clip, resized so the longer side is at most `max_image_size`,
+written as PNG into a work folder and reconstructed (`wpdata.poses.sfm`). Sampled frames the largest
+model did not register are interpolated when few (count and longest run are both bounded), else
+`PoseEstimationError` says why; then every clip frame gets a pose by interpolation between sampled
+frames (`registered` marks the sampled frames that were reconstructed).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from wpdata.geometry import scale_K
+from wpdata.video import VideoError, iter_frames, probe, probe_image_sequence
+
+from .interpolate import interpolate_poses, max_gap
+from .sfm import SfMResult, run_sfm
+from .track import PoseTrack
+
+__all__ = ["PoseEstimationError", "SfMConfig", "estimate_poses", "sample_frames"]
+
+
+class PoseEstimationError(ValueError):
+    """Poses could not be estimated for a clip; the message gives the reason."""
+
+
+@dataclass
+class SfMConfig:
+    """Settings of `estimate_poses` (defaults: ~5 s clips at 24-30 fps, 640 px, a CPU)."""
+
+    max_frames: int = 48  # frames sampled evenly across the clip (all frames if the clip is shorter)
+    frame_step: int | None = None  # sample every k-th frame instead (then max_frames is ignored)
+    max_image_size: int = 640  # longer side of the frames given to SIFT (px)
+    max_num_features: int = 4096  # SIFT keypoints per frame
+    sift_first_octave: int = 0  # -1 upsamples the frames 2x first (more features, ~4x slower)
+    overlap: int = 10  # sequential matching: each frame against the next `overlap` frames
+    quadratic_overlap: bool = True  # ... plus frames at quadratic offsets (i + 2^k)
+    vocab_tree_path: str | None = None  # enables loop detection in sequential matching
+    camera_model: str = "SIMPLE_RADIAL"  # COLMAP model of the one shared camera when K is unknown
+    focal_length_factor: float = 0.85  # initial focal / longer side when K is unknown (~60 deg HFOV)
+    min_registered_fraction: float = 0.8  # of sampled frames; fewer -> PoseEstimationError
+    max_interp_gap: int = 3  # longest run of unregistered sampled frames that may be interpolated
+    init_num_trials: int = (
+        20  # mapper attempts to find an initial pair (COLMAP: 200; bounds the time on static clips)
+    )
+    min_features: int = 64  # frames with fewer SIFT keypoints are reported as textureless
+    deterministic: bool = True  # one thread everywhere and a fixed seed (same input -> same poses)
+    num_threads: int = -1  # threads when not deterministic (-1: all)
+    seed: int = 0
+    verbose: bool = False  # let COLMAP log its progress
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> SfMConfig:
+        """Config from a plain dict (unknown keys -> ValueError)."""
+        d = dict(d or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown SfMConfig key(s) {unknown}; known: {sorted(known)}")
+        return cls(**d)
+
+    def to_dict(self) -> dict:
+        """Plain dict of the settings."""
+        return asdict(self)
+
+
+def sample_frames(num_frames: int, config: SfMConfig) -> np.ndarray:
+    """Clip frame indices [S] to reconstruct: evenly spaced, first and last frame included."""
+    if num_frames < 1:
+        raise ValueError(f"clip has no frames ({num_frames})")
+    if config.frame_step:
+        idx = np.arange(0, num_frames, int(config.frame_step))
+        return idx if idx[-1] == num_frames - 1 else np.append(idx, num_frames - 1)
+    n = min(num_frames, max(int(config.max_frames), 2))
+    return np.unique(np.linspace(0, num_frames - 1, n).round().astype(np.int64))
+
+
+def _proc_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    s = min(1.0, max_side / max(width, height))
+    return max(int(round(width * s)), 16), max(int(round(height * s)), 16)
+
+
+def _write_frames(video: Path, sampled: np.ndarray, size: tuple[int, int], out: Path) -> list[str]:
+    """Decode the sampled frames at `size` (w, h) and write them as PNG; returns their file names."""
+    out.mkdir(parents=True, exist_ok=True)
+    want, names = set(sampled.tolist()), []
+    for i, frame in enumerate(iter_frames(video, 0, int(sampled[-1]) + 1, size=size, threads=1)):
+        if i in want:
+            name = f"{i:06d}.png"
+            if not cv2.imwrite(str(out / name), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
+                raise OSError(f"could not write frame image {out / name}")
+            names.append(name)
+    return names
+
+
+def _failure_reason(res: SfMResult, names: list[str], config: SfMConfig) -> str:
+    n = len(names)
+    poor = [k for k in names if res.num_features.get(k, 0) < config.min_features]
+    text = f"{len(poor)} of {n} sampled frames have < {config.min_features} SIFT features (textureless?)"
+    if not res.c2w:
+        why = (
+            text
+            if len(poor) > n // 2
+            else "no initial image pair (too little parallax: static or rotating camera?)"
+        )
+        return f"no reconstruction from {n} sampled frames: {why}"
+    return f"registered {len(res.c2w)} of {n} sampled frames" + (f"; {text}" if poor else "")
+
+
+def _from_result(
+    res: SfMResult, sampled: np.ndarray, names: list[str], T: int, config: SfMConfig, video: Path
+) -> tuple[np.ndarray, np.ndarray]:
+    """(c2w [T, 4, 4] for every frame, registered [T]) or PoseEstimationError."""
+    reg = np.array([k in res.c2w for k in names])  # [S]
+    frac = float(reg.mean())
+    if not res.c2w:
+        raise PoseEstimationError(f"{video}: {_failure_reason(res, names, config)}")
+    if reg.sum() < 2 or frac < config.min_registered_fraction:
+        raise PoseEstimationError(f"{video}: {_failure_reason(res, names, config)} ({frac:.0%} < "
+                                  f"{config.min_registered_fraction:.0%} needed)")  # fmt: skip
+    if (gap := max_gap(reg)) > config.max_interp_gap:
+        raise PoseEstimationError(
+            f"{video}: registered {int(reg.sum())} of {len(names)} sampled frames but {gap} in a row are "
+            f"missing (> {config.max_interp_gap} may be interpolated)"
+        )
+    c2w_s = np.stack([res.c2w[k] for k, r in zip(names, reg, strict=True) if r])  # [R, 4, 4]
+    registered = np.zeros(T, dtype=bool)
+    registered[sampled[reg]] = True
+    return interpolate_poses(sampled[reg], c2w_s, T), registered
+
+
+def estimate_poses(
+    video_path: str | os.PathLike,
+    config: SfMConfig | None = None,
+    K: np.ndarray | None = None,
+    work_dir: str | os.PathLike | None = None,
+) -> PoseTrack:
+    """Estimate a PoseTrack for every frame of a video (or image folder) with pycolmap.
+
+    K: pixel intrinsics [3, 3] at the video's size, held fixed; None -> estimated (one shared camera).
+    work_dir: where frames, database and models go (kept); None -> a temporary folder (removed).
+    Raises PoseEstimationError (a ValueError) with the reason when the clip cannot be reconstructed.
+    """
+    config = config or SfMConfig()
+    video = Path(video_path)
+    try:
+        info = probe_image_sequence(video, fps=30.0) if video.is_dir() else probe(video)
+    except VideoError as e:
+        raise PoseEstimationError(str(e)) from None
+    T, W, H = int(info.num_frames), int(info.width), int(info.height)
+    if T < 2:
+        raise PoseEstimationError(f"{video}: {T} frame(s); need at least 2 to estimate poses")
+    sampled = sample_frames(T, config)  # [S]
+    pw, ph = _proc_size(W, H, config.max_image_size)
+    K_proc = None
+    if K is not None:
+        K = np.asarray(K, dtype=np.float64)
+        if K.shape != (3, 3) or not np.isfinite(K).all():
+            raise ValueError(f"{video}: K must be a finite [3, 3] matrix, got shape {K.shape}")
+        K_proc = scale_K(K, pw / W, ph / H)
+    with tempfile.TemporaryDirectory(prefix="wp_sfm_") as tmp:
+        wd = Path(work_dir) if work_dir is not None else Path(tmp)
+        try:
+            names = _write_frames(video, sampled, (pw, ph), wd / "images")
+        except VideoError as e:
+            raise PoseEstimationError(str(e)) from None
+        if len(names) != len(sampled):
+            raise PoseEstimationError(f"{video}: decoded {len(names)} of {len(sampled)} sampled frames")
+        res = run_sfm(wd / "images", names, wd, config, K_proc)
+    c2w, registered = _from_result(res, sampled, names, T, config, video)
+    K_full = K if K is not None else scale_K(res.K, W / pw, H / ph)  # [3, 3]
+    return PoseTrack(
+        c2w=c2w,
+        K=np.broadcast_to(K_full, (T, 3, 3)).copy(),
+        width=W,
+        height=H,
+        source="colmap",
+        registered=registered,
+        registered_fraction=int(registered.sum()) / len(names),
+        reproj_error=res.reproj_error,
+        track_length=res.track_length,
+        median_depth=res.median_depth,
+    )

@@ -1,0 +1,148 @@
+"""Incremental structure-from-motion on an image folder with pycolmap (4.x API): SIFT extraction on the
+CPU, sequential matching, incremental mapping; the largest model is returned in the project convention.
+
+Deterministic when run single-threaded with a fixed seed (`SfMConfig.deterministic`): COLMAP's RANSAC
+and mapper draw from `pycolmap.set_random_seed` / `random_seed`, and one thread fixes the order of work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pycolmap
+
+from wpdata.geometry import invert_se3
+
+if TYPE_CHECKING:
+    from .estimate import SfMConfig
+
+
+@dataclass
+class SfMResult:
+    """The largest reconstructed model: poses of the registered images (by name) and its quality."""
+
+    c2w: dict[str, np.ndarray]  # name -> [4, 4] float64 OpenCV c2w
+    K: np.ndarray  # [3, 3] float64 pixel intrinsics at the processed image size
+    reproj_error: float  # px, mean over observations
+    track_length: float  # mean observations per 3D point
+    median_depth: float  # median camera-space depth of the points over their observations
+    num_points: int
+    num_features: dict[str, int]  # name -> SIFT keypoints found
+    num_models: int
+
+
+@contextlib.contextmanager
+def _quiet_colmap(verbose: bool) -> Iterator[None]:
+    """Silence COLMAP's glog INFO lines for the duration (restored afterwards)."""
+    old = pycolmap.logging.minloglevel
+    if not verbose:
+        pycolmap.logging.minloglevel = 2  # ERROR and above
+    try:
+        yield
+    finally:
+        pycolmap.logging.minloglevel = old
+
+
+def _median_depth(rec: pycolmap.Reconstruction) -> float:
+    """Median depth of every observed 3D point in the camera observing it."""
+    depths = []
+    for im in rec.images.values():
+        ids = [p.point3D_id for p in im.points2D if p.has_point3D()]
+        if not ids:
+            continue
+        xyz = np.array([rec.points3D[i].xyz for i in ids])  # [M, 3]
+        w2c = im.cam_from_world().matrix()  # [3, 4]
+        depths.append(xyz @ w2c[:, :3].T[:, 2] + w2c[2, 3])
+    return float(np.median(np.concatenate(depths))) if depths else float("nan")
+
+
+def _options(config: SfMConfig, K: np.ndarray | None):
+    """pycolmap option objects for extraction, matching, pairing and mapping."""
+    threads = 1 if config.deterministic else config.num_threads
+    reader = pycolmap.ImageReaderOptions()
+    extract = pycolmap.FeatureExtractionOptions()
+    extract.num_threads = threads
+    extract.use_gpu = False
+    extract.sift.max_num_features = config.max_num_features
+    extract.sift.first_octave = config.sift_first_octave
+    match = pycolmap.FeatureMatchingOptions()
+    match.num_threads = threads
+    match.use_gpu = False
+    pairing = pycolmap.SequentialPairingOptions()
+    pairing.overlap = config.overlap
+    pairing.quadratic_overlap = config.quadratic_overlap
+    pairing.num_threads = threads
+    if config.vocab_tree_path:
+        pairing.loop_detection = True
+        pairing.vocab_tree_path = str(config.vocab_tree_path)
+    mapping = pycolmap.IncrementalPipelineOptions()
+    mapping.num_threads = threads
+    mapping.random_seed = config.seed
+    mapping.mapper.random_seed = config.seed
+    mapping.mapper.num_threads = threads
+    mapping.min_model_size = min(mapping.min_model_size, 3)
+    mapping.init_num_trials = config.init_num_trials
+    if K is None:
+        reader.camera_model = config.camera_model
+        reader.default_focal_length_factor = config.focal_length_factor
+    else:
+        reader.camera_model = "PINHOLE"
+        reader.camera_params = ",".join(f"{v:.10g}" for v in (K[0, 0], K[1, 1], K[0, 2], K[1, 2]))
+        mapping.ba_refine_focal_length = False
+        mapping.ba_refine_principal_point = False
+        mapping.ba_refine_extra_params = False
+        mapping.mapper.abs_pose_refine_focal_length = False
+        mapping.mapper.abs_pose_refine_extra_params = False
+    return reader, extract, match, pairing, mapping
+
+
+def run_sfm(
+    image_dir: Path, names: list[str], work_dir: Path, config: SfMConfig, K: np.ndarray | None
+) -> SfMResult:
+    """Reconstruct the images `names` in `image_dir` (no poses when no model was built).
+
+    K [3, 3] (pixels, at the images' size) is held fixed when given, else one shared camera of
+    `config.camera_model` is estimated.
+    """
+    reader, extract, match, pairing, mapping = _options(config, K)
+    db = work_dir / "database.db"
+    if db.exists():
+        db.unlink()
+    sparse = work_dir / "sparse"
+    sparse.mkdir(parents=True, exist_ok=True)
+    cpu = pycolmap.Device.cpu
+    pycolmap.set_random_seed(config.seed)
+    with _quiet_colmap(config.verbose):
+        pycolmap.extract_features(
+            db, image_dir, image_names=names, camera_mode=pycolmap.CameraMode.SINGLE,
+            reader_options=reader, extraction_options=extract, device=cpu,
+        )  # fmt: skip
+        with contextlib.closing(pycolmap.Database.open(db)) as d:
+            num_features = {im.name: d.num_keypoints_for_image(im.image_id) for im in d.read_all_images()}
+        pycolmap.match_sequential(db, matching_options=match, pairing_options=pairing, device=cpu)
+        models = pycolmap.incremental_mapping(db, image_dir, sparse, mapping)
+    if not models:
+        return SfMResult({}, np.eye(3), np.nan, np.nan, np.nan, 0, num_features, 0)
+    rec = max(models.values(), key=lambda r: (r.num_reg_images(), r.num_points3D()))
+    c2w = {}
+    for im in rec.images.values():
+        if im.has_pose:
+            w2c = np.eye(4)
+            w2c[:3] = im.cam_from_world().matrix()
+            c2w[im.name] = invert_se3(w2c)
+    cams = list(rec.cameras.values())
+    return SfMResult(
+        c2w=c2w,
+        K=np.asarray(cams[0].calibration_matrix(), dtype=np.float64),
+        reproj_error=float(rec.compute_mean_reprojection_error()),
+        track_length=float(rec.compute_mean_track_length()),
+        median_depth=_median_depth(rec),
+        num_points=int(rec.num_points3D()),
+        num_features=num_features,
+        num_models=len(models),
+    )
