@@ -36,13 +36,11 @@ def _rel(name: str) -> str:
 
 
 def relative_ate(ref_c2w: np.ndarray, est_c2w: np.ndarray) -> float | None:
-    """ATE RMSE after Sim(3) alignment of ``est`` to ``ref``, as a fraction of ``ref``'s path length."""
-    from wpdata.geometry import ate
+    """ATE RMSE after Sim(3) alignment of ``est`` to ``ref`` / ``ref``'s path length (None: no path)."""
+    from wpdata.poses import pose_errors
 
-    path = float(np.linalg.norm(np.diff(ref_c2w[:, :3, 3], axis=0), axis=1).sum())
-    if path <= 0:
-        return None
-    return float(ate(ref_c2w, est_c2w, align="sim3")["rmse"]) / path
+    rel = pose_errors(ref_c2w, est_c2w)["ate_rel"]
+    return None if not np.isfinite(rel) else float(rel)
 
 
 class PoseActionStage(Stage):
