@@ -2,14 +2,22 @@
 
 Modules: ``decode`` (mp4 bytes -> frames, PyAV), ``window`` (chunk-aligned windows, pose re-centring),
 ``sample`` (raw sample -> TrainSample, bad samples counted), ``stats`` (SkipCounter), ``collate``
-(batches), ``loader`` (ShardReader / Loader / make_loader: split by rank and worker).
+(batches), ``loader`` (ShardReader / Loader / make_loader: split by rank and worker), ``tar_reader``
+(local shards via mmap, members as zero-copy views), ``safetensors_view`` (zero-copy safetensors),
+``npy`` (cached-header .npy views).
+
+Batches: ``video`` uint8 [B, T, 3, H, W] (normalise on the device with ``to_unit_range``) or
+``latents`` [B, T_lat, C, h, w] in their stored dtype, ``c2w`` [B, T, 4, 4], ``K`` [B, T, 3, 3],
+``actions`` [B, T_lat], ``caption_embedding`` [B, D], ``has_caption``, ``window_start``, ``keys``, ``meta``.
 """
 
-from wpmodel.data.collate import collate, to_unit_range
+from wpmodel.data.collate import collate, empty_batch, to_unit_range
 from wpmodel.data.decode import Decoded, DecodeError, decode_mp4, decode_mp4_unit, to_unit_planar
 from wpmodel.data.loader import Loader, ShardReader, assign_shards, make_loader, resolve_shards
+from wpmodel.data.safetensors_view import load_safetensors
 from wpmodel.data.sample import SampleConfig, SampleError, TrainSample, decode_sample, parse_sample
 from wpmodel.data.stats import SkipCounter
+from wpmodel.data.tar_reader import iter_samples
 from wpmodel.data.window import CHUNK_LATENTS, pick_window, recenter, window_frames, window_starts
 
 __all__ = [
@@ -27,6 +35,9 @@ __all__ = [
     "decode_mp4",
     "decode_mp4_unit",
     "decode_sample",
+    "empty_batch",
+    "iter_samples",
+    "load_safetensors",
     "make_loader",
     "parse_sample",
     "pick_window",

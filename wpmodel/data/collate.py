@@ -1,4 +1,10 @@
-"""Stack typed samples into a training batch; samples of one batch must have equal shapes."""
+"""Stack typed samples into a training batch; samples of one batch must have equal shapes.
+
+Each batch tensor is allocated once and every sample copied into its slot by numpy (one copy per byte;
+see ``wpmodel.data.decode`` on torch ops). Inside a DataLoader worker the big tensors (video, latents)
+are allocated in shared memory, as torch's ``default_collate`` does, so sending the batch to the main
+process does not copy it again.
+"""
 
 from __future__ import annotations
 
@@ -18,22 +24,41 @@ def to_unit_range(video: torch.Tensor) -> torch.Tensor:
     return video.float().div_(127.5).sub_(1.0)
 
 
-def _stack(values: list[torch.Tensor]) -> torch.Tensor:
-    """torch.stack done by numpy (single-threaded; see wpmodel.data.decode), bfloat16 by torch."""
-    if any(v.dtype == torch.bfloat16 for v in values):
+_NP = {torch.float16: np.float16, torch.float32: np.float32, torch.float64: np.float64, torch.int64: np.int64}
+
+
+def empty_batch(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
+    """An uninitialised tensor, in shared memory when called in a DataLoader worker."""
+    if torch.utils.data.get_worker_info() is None:
+        return torch.empty(shape, dtype=dtype)
+    nbytes = int(np.prod(shape)) * torch.empty((), dtype=dtype).element_size()
+    storage = torch.UntypedStorage._new_shared(nbytes)  # what default_collate does in workers
+    return torch.empty(0, dtype=dtype).set_(storage, 0, shape)
+
+
+def _stack(values: list[torch.Tensor], shared: bool = False) -> torch.Tensor:
+    """Stack by numpy copies into one allocation (shared memory in workers if ``shared``); bfloat16
+    (numpy lacks it) and dtypes outside ``_NP`` by torch."""
+    dtype = values[0].dtype
+    if dtype not in _NP or any(v.dtype != dtype for v in values):
         return torch.stack(values)
-    return torch.from_numpy(np.stack([v.numpy() for v in values]))
+    shape = (len(values), *values[0].shape)
+    out = empty_batch(shape, dtype) if shared else torch.from_numpy(np.empty(shape, _NP[dtype]))
+    dst = out.numpy()
+    for b, v in enumerate(values):
+        dst[b] = v.numpy()
+    return out
 
 
-def collate(samples: list[TrainSample], video_dtype: str = "float32") -> dict[str, Any]:
+def collate(samples: list[TrainSample], video_dtype: str = "uint8") -> dict[str, Any]:
     """Batch of ``samples``: video [B, T, 3, H, W] or latents [B, T_lat, C, h, w], c2w [B, T, 4, 4],
     K [B, T, 3, 3], actions [B, T_lat], caption_embedding [B, D], has_caption [B], window_start [B],
     keys and meta (lists).
 
     Shards are grouped by resolution and window length, so unequal shapes mean mixed inputs: raises
-    ValueError naming the member and the keys of each shape. ``video_dtype="uint8"`` keeps video as
-    uint8 [0, 255] (4x fewer bytes to copy and to send to the GPU; normalise there with
-    ``to_unit_range``); the default is float32 in [-1, 1].
+    ValueError naming the member and the keys of each shape. Video is uint8 [0, 255] by default (4x
+    fewer bytes to copy, pin and send to the GPU; normalise there with ``to_unit_range``);
+    ``video_dtype="float32"`` gives float32 in [-1, 1] here instead.
     """
     if video_dtype not in ("float32", "uint8"):
         raise ValueError(f"video_dtype must be 'float32' or 'uint8', got {video_dtype!r}")
@@ -56,17 +81,17 @@ def collate(samples: list[TrainSample], video_dtype: str = "float32") -> dict[st
             )
         if name == "frames":  # uint8 [T, H, W, 3] each -> [B, T, 3, H, W] in one write pass
             T, H, W, _ = values[0].shape
-            video = np.empty((len(values), T, 3, H, W), np.dtype(video_dtype))
+            out["video"] = empty_batch((len(values), T, 3, H, W), getattr(torch, video_dtype))
+            video = out["video"].numpy()
             for b, v in enumerate(values):
                 if video_dtype == "uint8":
                     video[b] = v.transpose(0, 3, 1, 2)
                 else:
                     to_unit_planar(v, out=video[b])
-            out["video"] = torch.from_numpy(video)
             continue
-        out[name] = _stack(values)
-    out["has_caption"] = torch.tensor([s.has_caption for s in samples])  # [B] bool
-    out["window_start"] = torch.tensor([s.window_start for s in samples])  # [B] int64
+        out[name] = _stack(values, shared=name == "latents")
+    out["has_caption"] = torch.from_numpy(np.array([s.has_caption for s in samples], np.bool_))  # [B]
+    out["window_start"] = torch.from_numpy(np.array([s.window_start for s in samples], np.int64))  # [B]
     out["keys"] = [s.key for s in samples]
     out["meta"] = [s.meta for s in samples]
     return out

@@ -19,22 +19,27 @@ ignored and counted by suffix.
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import safetensors.torch
 import torch
-from safetensors import SafetensorError
 
 from manifests.actions import NUM_ACTIONS
 from manifests.layout import MEMBERS, num_latents
 from wpmodel.data.decode import DecodeError, decode_mp4, to_unit_planar
 from wpmodel.data.npy import load_npy
+from wpmodel.data.safetensors_view import load_safetensors
 from wpmodel.data.stats import SkipCounter
-from wpmodel.data.window import WindowError, pick_window, recenter, window_frames, window_rng
+from wpmodel.data.window import (
+    CHUNK_LATENTS,
+    WindowError,
+    pick_window,
+    recenter,
+    window_frames,
+    window_rng,
+)
 
 # stock webdataset lower-cases suffixes ("<key>.K.npy" -> "k.npy"); accept both spellings
 _ALIASES = {s.lower(): s for s in MEMBERS}
@@ -94,18 +99,23 @@ def _check(ok: bool, suffix: str, where: str, what: str) -> None:
 
 
 def _read_arrays(m: dict[str, bytes], where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Validated c2w [T, 4, 4], K [T, 3, 3] and actions [T_lat] of a sample."""
+    """Validated c2w [T, 4, 4], K [3, 3] or [T, 3, 3] float32 and actions [T_lat] of a sample.
+
+    Messages are built only on failure (formatting them for every sample cost more than the checks).
+    """
     c2w = _npy(m["c2w.npy"], "c2w.npy", where)
-    ok = c2w.dtype.kind == "f" and c2w.ndim == 3 and c2w.shape[1:] == (4, 4) and len(c2w) > 0
-    _check(ok, "c2w.npy", where, f"must be float [T, 4, 4], got {c2w.dtype} {list(c2w.shape)}")
+    if not (c2w.dtype.kind == "f" and c2w.ndim == 3 and c2w.shape[1:] == (4, 4) and len(c2w) > 0):
+        _check(False, "c2w.npy", where, f"must be float [T, 4, 4], got {c2w.dtype} {list(c2w.shape)}")
     _check(bool(np.isfinite(c2w).all()), "c2w.npy", where, "has non-finite values")
     T = len(c2w)
     K = _npy(m["K.npy"], "K.npy", where)
-    ok = K.dtype.kind == "f" and K.shape[-2:] == (3, 3) and (K.ndim == 2 or (K.ndim == 3 and len(K) == T))
-    _check(ok, "K.npy", where, f"must be float [3, 3] or [{T}, 3, 3], got {K.dtype} {list(K.shape)}")
-    K = np.broadcast_to(K.astype(np.float32), (T, 3, 3))  # [T, 3, 3]
+    if not (
+        K.dtype.kind == "f" and K.shape[-2:] == (3, 3) and (K.ndim == 2 or (K.ndim == 3 and len(K) == T))
+    ):
+        _check(False, "K.npy", where, f"must be float [3, 3] or [{T}, 3, 3], got {K.dtype} {list(K.shape)}")
     a = _npy(m["action.npy"], "action.npy", where)
-    _check(a.dtype.kind in "iu" and a.ndim == 1, "action.npy", where, f"must be int [T_lat], got {a.dtype}")
+    if not (a.dtype.kind in "iu" and a.ndim == 1):
+        _check(False, "action.npy", where, f"must be int [T_lat], got {a.dtype}")
     _check(a.size == 0 or (a.min() >= 0 and a.max() < NUM_ACTIONS), "action.npy", where, "has labels >= 81")
     if len(a) != num_latents(T):
         raise SampleError(
@@ -114,30 +124,27 @@ def _read_arrays(m: dict[str, bytes], where: str) -> tuple[np.ndarray, np.ndarra
     return c2w, K, a
 
 
-def _read_json(data: bytes, where: str) -> dict[str, Any]:
+def _read_json(data: bytes | memoryview, where: str) -> dict[str, Any]:
     try:
-        meta = json.loads(data)
+        meta = json.loads(bytes(data))
     except (ValueError, UnicodeDecodeError) as exc:
         raise SampleError("bad:json", f"{where}: json is not valid JSON ({exc})") from exc
     _check(isinstance(meta, dict), "json", where, "is not a JSON object")
     return meta
 
 
-def _read_safetensors(data: bytes, where: str) -> dict[str, torch.Tensor]:
+def _read_safetensors(data: bytes | memoryview, where: str) -> dict[str, torch.Tensor]:
     try:
-        return safetensors.torch.load(data)
-    except (SafetensorError, ValueError, RuntimeError) as exc:
+        return load_safetensors(data)
+    except ValueError as exc:
         raise SampleError(
             "bad:latent.safetensors", f"{where}: latent.safetensors unreadable ({exc})"
         ) from exc
 
 
 def _latent_window(full: torch.Tensor, s: int, L: int) -> torch.Tensor:
-    """latent [C, T_lat, h, w] -> the window's [L, C, h, w], copied with numpy (see decode.py on torch
-    threads); bfloat16, which numpy lacks, goes through torch."""
-    if full.dtype == torch.bfloat16:
-        return full[:, s : s + L].permute(1, 0, 2, 3).contiguous()
-    return torch.from_numpy(full.numpy()[:, s : s + L].transpose(1, 0, 2, 3))  # a view; collate copies
+    """latent [C, T_lat, h, w] -> the window's [L, C, h, w] as a strided view (collate copies it once)."""
+    return full[:, s : s + L].permute(1, 0, 2, 3)
 
 
 def parse_sample(
@@ -159,11 +166,14 @@ def parse_sample(
     total = len(actions)
     L = cfg.window_latents or total
     try:
-        s = pick_window(total, L, window_rng(cfg.seed, epoch, key) if cfg.random_window else None)
+        random = cfg.random_window and total - L >= CHUNK_LATENTS  # one start: no generator needed
+        s = pick_window(total, L, window_rng(cfg.seed, epoch, key) if random else None)
     except WindowError as exc:
         raise SampleError("shorter_than_window", f"{where}: {exc}") from exc
     f0, n = 4 * s, window_frames(L)
-    K = np.array(K[f0 : f0 + n])  # [T, 3, 3]
+    K_win = np.empty((n, 3, 3), np.float32)  # [T, 3, 3]
+    K_win[:] = K if K.ndim == 2 else K[f0 : f0 + n]
+    K = K_win
     acts = actions[s : s + L].astype(np.int64)  # [T_lat]
     acts[0] = 0
     video = lat = None
@@ -185,13 +195,15 @@ def parse_sample(
     cap = tensors.get("caption_embedding")
     if cap is None and "caption.npy" in m:
         try:
-            cap = torch.from_numpy(
-                np.load(io.BytesIO(m["caption.npy"]), allow_pickle=False).astype(np.float32)
-            )
+            cap = torch.from_numpy(load_npy(m["caption.npy"]).astype(np.float32))
         except (ValueError, OSError, EOFError) as exc:
             raise SampleError("bad:caption.npy", f"{where}: caption.npy unreadable ({exc})") from exc
     has_caption = cap is not None
-    cap = cap.float().reshape(-1) if has_caption else torch.zeros(cfg.caption_dim)  # [D] (384 values)
+    if not has_caption:
+        cap = torch.zeros(cfg.caption_dim)  # [D] (384 values)
+    elif cap.dtype != torch.float32:
+        cap = torch.from_numpy(cap.numpy().astype(np.float32)) if cap.dtype != torch.bfloat16 else cap.float()
+    cap = cap.reshape(-1)  # [D], a view
     return TrainSample(
         key=key,
         c2w=torch.from_numpy(recenter(c2w[f0 : f0 + n])),

@@ -12,11 +12,15 @@ from wpmodel.vae.interface import VideoAutoencoder
 
 
 def as_video(batch: Tensor | dict[str, Any]) -> Tensor:
-    """[B, 3, T, H, W] from a tensor in that layout, or a loader dict with ``video`` [B, T, 3, H, W]."""
+    """[B, 3, T, H, W] in [-1, 1] from a tensor in that layout, or a loader dict with ``video``
+    [B, T, 3, H, W] (float in [-1, 1], or uint8 as the shard reader gives by default)."""
     if isinstance(batch, dict):
         if "video" not in batch:
             raise KeyError(f"batch has no 'video' (keys: {sorted(batch)})")
-        return batch["video"].permute(0, 2, 1, 3, 4)
+        video = batch["video"]
+        if video.dtype == torch.uint8:  # the shard reader's default: [0, 255] -> [-1, 1]
+            video = video.float().div_(127.5).sub_(1.0)
+        return video.permute(0, 2, 1, 3, 4)
     return batch
 
 
