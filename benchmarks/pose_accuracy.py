@@ -5,7 +5,8 @@ look_around; worlds cycle street, plaza, room; seeds from --seed), estimates eve
 the default SfMConfig twice -- intrinsics estimated (mode "estK") and the ground-truth K given
 (mode "gtK") -- and prints per clip: orientation error median (deg; after the best global rotation),
 ATE rmse after Sim(3) alignment of the camera centres / GT path length (wpdata.geometry's umeyama /
-ate, matching evo), registered fraction, mean reprojection error (px), frames/s (clip frames / wall
+ate, matching evo), registered fraction (SfM), chained fraction (sampled frames oriented by chained
+two-view rotations or placed from a smaller model), mean reprojection error (px), frames/s (clip frames / wall
 time of estimate_poses on this CPU). A clip passes when rot median < 1 deg AND ATE < 2% of the path;
 a PoseEstimationError is a fail. look_around turns on the spot (a few cm of translation at most): no
 parallax, so SfM may refuse it; when it does reconstruct, its GT path is ~0 and the ATE is n/a (nan),
@@ -64,6 +65,7 @@ def run_one(mp4: Path, gt: np.ndarray, gt_K: np.ndarray, give_K: bool, config: S
         "rot_median_deg": err["rot_median_deg"],
         "ate_rel": err["ate_rel"],
         "registered_fraction": tr.registered_fraction,
+        "chained_fraction": tr.chained_fraction or 0.0,
         "reproj_error": tr.reproj_error,
         "focal_rel_err": float(tr.K[0, 0, 0] / gt_K[0, 0] - 1),
         "seconds": dt,
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     kinds, modes = args.kinds.split(","), args.modes.split(",")
     config = SfMConfig()
     print(f"pose accuracy: {args.clips} clips {args.size} {args.fps:g} fps {args.seconds:g} s; {config}")
-    head = f"{'clip':<34} {'mode':<5} {'rot_med':>8} {'ATE%':>7} {'reg':>5} {'reproj':>6} {'f_err%':>6} {'fr/s':>6}  pass"
+    head = f"{'clip':<34} {'mode':<5} {'rot_med':>8} {'ATE%':>7} {'reg':>5} {'chain':>5} {'reproj':>6} {'f_err%':>6} {'fr/s':>6}  pass"
     print(head)
     rows = []
     for i in range(args.clips):
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             label = f"{i:02d} {kind}/{world_kind}"
             if "rot_median_deg" in r:
                 print(f"{label:<34} {mode:<5} {r['rot_median_deg']:8.3f} {100 * r['ate_rel']:7.3f} "
-                      f"{r['registered_fraction']:5.2f} {r['reproj_error']:6.3f} {100 * r['focal_rel_err']:6.2f} "
+                      f"{r['registered_fraction']:5.2f} {r['chained_fraction']:5.2f} {r['reproj_error']:6.3f} {100 * r['focal_rel_err']:6.2f} "
                       f"{r['fps']:6.2f}  {'yes' if r['ok'] else 'NO'}", flush=True)  # fmt: skip
             else:
                 print(f"{label:<34} {mode:<5} FAILED ({r['seconds']:.0f} s): {r['error']}", flush=True)

@@ -21,7 +21,9 @@ from wpdata.geometry import scale_K
 from wpdata.video import VideoError, iter_frames, probe, probe_image_sequence
 
 from .interpolate import interpolate_poses, max_gap
-from .sfm import SfMResult, run_sfm
+from .pieces import place_pieces
+from .rotations import chain_rotations, consistent_registered, relative_rotation
+from .sfm import SfMResult, read_pair_matches, run_sfm
 from .track import PoseTrack
 
 __all__ = ["PoseEstimationError", "SfMConfig", "estimate_poses", "sample_frames"]
@@ -45,8 +47,10 @@ class SfMConfig:
     vocab_tree_path: str | None = None  # enables loop detection in sequential matching
     camera_model: str = "SIMPLE_RADIAL"  # COLMAP model of the one shared camera when K is unknown
     focal_length_factor: float = 0.85  # initial focal / longer side when K is unknown (~60 deg HFOV)
-    min_registered_fraction: float = 0.8  # of sampled frames; fewer -> PoseEstimationError
-    max_interp_gap: int = 3  # longest run of unregistered sampled frames that may be interpolated
+    min_registered_fraction: float = 0.8  # of sampled frames registered or chained; fewer -> error
+    max_interp_gap: int = 3  # longest run of sampled frames neither registered nor chained (interpolated)
+    chain_rotations: bool = True  # orient unregistered sampled frames by chaining two-view rotations
+    min_sfm_fraction: float = 0.15  # of sampled frames registered by SfM itself; fewer -> error
     init_num_trials: int = (
         20  # mapper attempts to find an initial pair (COLMAP: 200; bounds the time on static clips)
     )
@@ -114,26 +118,65 @@ def _failure_reason(res: SfMResult, names: list[str], config: SfMConfig) -> str:
     return f"registered {len(res.c2w)} of {n} sampled frames" + (f"; {text}" if poor else "")
 
 
+def _pair_rotations(db: Path, names: list[str], K: np.ndarray) -> list[np.ndarray | None]:
+    """R_{i, i+1} [3, 3] (rays of sampled frame i+1 in frame i) for consecutive sampled frames, or None."""
+    pairs = read_pair_matches(db, names, max_offset=1)
+    return [
+        relative_rotation(*pairs[(i, i + 1)], K) if (i, i + 1) in pairs else None
+        for i in range(len(names) - 1)
+    ]
+
+
 def _from_result(
-    res: SfMResult, sampled: np.ndarray, names: list[str], T: int, config: SfMConfig, video: Path
-) -> tuple[np.ndarray, np.ndarray]:
-    """(c2w [T, 4, 4] for every frame, registered [T]) or PoseEstimationError."""
+    res: SfMResult,
+    sampled: np.ndarray,
+    names: list[str],
+    T: int,
+    config: SfMConfig,
+    video: Path,
+    rel: list[np.ndarray | None] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(c2w [T, 4, 4] for every frame, registered [T], chained [T]) or PoseEstimationError.
+
+    rel: pair rotations of consecutive sampled frames (`_pair_rotations`) or None (no chaining).
+    """
     reg = np.array([k in res.c2w for k in names])  # [S]
-    frac = float(reg.mean())
+    if rel is not None and reg.sum() >= 2:
+        R_model = np.stack([res.c2w[k][:3, :3] if k in res.c2w else np.eye(3) for k in names])  # [S, 3, 3]
+        reg = consistent_registered(reg, R_model, rel)
     if not res.c2w:
         raise PoseEstimationError(f"{video}: {_failure_reason(res, names, config)}")
-    if reg.sum() < 2 or frac < config.min_registered_fraction:
-        raise PoseEstimationError(f"{video}: {_failure_reason(res, names, config)} ({frac:.0%} < "
-                                  f"{config.min_registered_fraction:.0%} needed)")  # fmt: skip
-    if (gap := max_gap(reg)) > config.max_interp_gap:
-        raise PoseEstimationError(
-            f"{video}: registered {int(reg.sum())} of {len(names)} sampled frames but {gap} in a row are "
-            f"missing (> {config.max_interp_gap} may be interpolated)"
-        )
+    if reg.sum() < 2 or reg.mean() < config.min_sfm_fraction:
+        raise PoseEstimationError(f"{video}: {_failure_reason(res, names, config)} ({reg.mean():.0%} < "
+                                  f"{config.min_sfm_fraction:.0%} needed)")  # fmt: skip
     c2w_s = np.stack([res.c2w[k] for k, r in zip(names, reg, strict=True) if r])  # [R, 4, 4]
+    pos = np.arange(len(names))  # sampled positions as indices
+    c2w_all = interpolate_poses(pos[reg], c2w_s, len(names))  # [S, 4, 4]
+    chained = np.zeros(len(names), dtype=bool)  # [S]
+    if rel is not None and not reg.all():
+        R, chained = chain_rotations(reg, c2w_all[:, :3, :3], rel)  # [S, 3, 3], [S]
+        c2w_all[chained, :3, :3] = R[chained]
+        c2w_all, placed = place_pieces(c2w_all, reg | chained, reg, names, res.pieces, res.median_depth, rel)
+        have = reg | placed  # frames with a position; the others are interpolated between them
+        for a in range(3):
+            c2w_all[:, a, 3] = np.interp(pos, pos[have], c2w_all[have, a, 3])
+    known = reg | chained
+    frac = float(known.mean())
+    if frac < config.min_registered_fraction:
+        raise PoseEstimationError(
+            f"{video}: {_failure_reason(res, names, config)}, {int(chained.sum())} more chained ({frac:.0%} < "
+            f"{config.min_registered_fraction:.0%} needed)"
+        )
+    if (gap := max_gap(known)) > config.max_interp_gap:
+        raise PoseEstimationError(
+            f"{video}: registered {int(reg.sum())} (+{int(chained.sum())} chained) of {len(names)} sampled "
+            f"frames but {gap} in a row are missing (> {config.max_interp_gap} may be interpolated)"
+        )
     registered = np.zeros(T, dtype=bool)
     registered[sampled[reg]] = True
-    return interpolate_poses(sampled[reg], c2w_s, T), registered
+    chained_t = np.zeros(T, dtype=bool)
+    chained_t[sampled[chained]] = True
+    return interpolate_poses(sampled[known], c2w_all[known], T), registered, chained_t
 
 
 def estimate_poses(
@@ -174,7 +217,9 @@ def estimate_poses(
         if len(names) != len(sampled):
             raise PoseEstimationError(f"{video}: decoded {len(names)} of {len(sampled)} sampled frames")
         res = run_sfm(wd / "images", names, wd, config, K_proc)
-    c2w, registered = _from_result(res, sampled, names, T, config, video)
+        use = config.chain_rotations and len(res.c2w) >= 2
+        rel = _pair_rotations(wd / "database.db", names, K_proc if K is not None else res.K) if use else None
+    c2w, registered, chained = _from_result(res, sampled, names, T, config, video, rel)
     K_full = K if K is not None else scale_K(res.K, W / pw, H / ph)  # [3, 3]
     return PoseTrack(
         c2w=c2w,
@@ -184,6 +229,7 @@ def estimate_poses(
         source="colmap",
         registered=registered,
         registered_fraction=int(registered.sum()) / len(names),
+        chained_fraction=int(chained.sum()) / len(names),
         reproj_error=res.reproj_error,
         track_length=res.track_length,
         median_depth=res.median_depth,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,9 @@ class SfMResult:
     num_points: int
     num_features: dict[str, int]  # name -> SIFT keypoints found
     num_models: int
+    pieces: list[tuple[dict[str, np.ndarray], float]] = field(
+        default_factory=list
+    )  # other models: (c2w, depth)
 
 
 @contextlib.contextmanager
@@ -59,6 +62,17 @@ def _median_depth(rec: pycolmap.Reconstruction) -> float:
         w2c = im.cam_from_world().matrix()  # [3, 4]
         depths.append(xyz @ w2c[:, :3].T[:, 2] + w2c[2, 3])
     return float(np.median(np.concatenate(depths))) if depths else float("nan")
+
+
+def _poses(rec: pycolmap.Reconstruction) -> dict[str, np.ndarray]:
+    """Image name -> c2w [4, 4] of the registered images of a model."""
+    c2w = {}
+    for im in rec.images.values():
+        if im.has_pose:
+            w2c = np.eye(4)
+            w2c[:3] = im.cam_from_world().matrix()
+            c2w[im.name] = invert_se3(w2c)
+    return c2w
 
 
 def _options(config: SfMConfig, K: np.ndarray | None):
@@ -101,6 +115,33 @@ def _options(config: SfMConfig, K: np.ndarray | None):
     return reader, extract, match, pairing, mapping
 
 
+def read_pair_matches(
+    db_path: Path, names: list[str], max_offset: int = 1
+) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
+    """Verified matches of image pairs (i, j), 0 < j - i <= max_offset, from a COLMAP database.
+
+    Returns (i, j) -> (x_i [M, 2], x_j [M, 2]) pixel positions of the geometrically verified inlier
+    matches (pairs without any are left out). i, j index `names`.
+    """
+    out = {}
+    with contextlib.closing(pycolmap.Database.open(db_path)) as d:
+        ids = {im.name: im.image_id for im in d.read_all_images()}
+        kps = {}
+        for i in range(len(names)):
+            for j in range(i + 1, min(i + max_offset, len(names) - 1) + 1):
+                a, b = ids.get(names[i]), ids.get(names[j])
+                if a is None or b is None or not d.exists_two_view_geometry(a, b):
+                    continue
+                m = np.asarray(d.read_two_view_geometry(a, b).inlier_matches)  # [M, 2]
+                if len(m) == 0:
+                    continue
+                for k in (a, b):
+                    if k not in kps:
+                        kps[k] = np.asarray(d.read_keypoints(k))[:, :2]  # [N, 2]
+                out[(i, j)] = (kps[a][m[:, 0]], kps[b][m[:, 1]])
+    return out
+
+
 def run_sfm(
     image_dir: Path, names: list[str], work_dir: Path, config: SfMConfig, K: np.ndarray | None
 ) -> SfMResult:
@@ -128,13 +169,9 @@ def run_sfm(
         models = pycolmap.incremental_mapping(db, image_dir, sparse, mapping)
     if not models:
         return SfMResult({}, np.eye(3), np.nan, np.nan, np.nan, 0, num_features, 0)
-    rec = max(models.values(), key=lambda r: (r.num_reg_images(), r.num_points3D()))
-    c2w = {}
-    for im in rec.images.values():
-        if im.has_pose:
-            w2c = np.eye(4)
-            w2c[:3] = im.cam_from_world().matrix()
-            c2w[im.name] = invert_se3(w2c)
+    ranked = sorted(models.values(), key=lambda r: (r.num_reg_images(), r.num_points3D()), reverse=True)
+    rec = ranked[0]
+    c2w = _poses(rec)
     cams = list(rec.cameras.values())
     return SfMResult(
         c2w=c2w,
@@ -145,4 +182,5 @@ def run_sfm(
         num_points=int(rec.num_points3D()),
         num_features=num_features,
         num_models=len(models),
+        pieces=[(_poses(r), _median_depth(r)) for r in ranked[1:]],
     )

@@ -18,7 +18,7 @@ import numpy as np
 from manifests.atomic import atomic_save_npz
 
 SOURCES = ("clip_npz", "sekai", "vipe", "nerfstudio", "colmap", "render")
-_OPTIONAL = ("registered_fraction", "reproj_error", "track_length", "median_depth")
+_OPTIONAL = ("registered_fraction", "reproj_error", "track_length", "median_depth", "chained_fraction")
 
 
 @dataclass
@@ -37,6 +37,7 @@ class PoseTrack:
     scale: float = 1.0  # factor applied to the translations
     scale_rule: str = "none"
     median_depth: float | None = None  # median depth of the reconstructed points in their cameras
+    chained_fraction: float | None = None  # estimated: sampled frames oriented by chained rotations / sampled
 
     def __post_init__(self) -> None:
         self.c2w = np.asarray(self.c2w, dtype=np.float64)

@@ -73,6 +73,29 @@ def test_same_input_gives_the_same_poses(walk_clip, with_K, tmp_path: Path) -> N
     assert (tmp_path / "work" / "database.db").is_file()
 
 
+@pytest.mark.slow
+def test_turn_in_place_gets_accurate_rotations(tmp_path: Path) -> None:
+    """Walk 40 frames, then turn 120 deg on the spot for 32: the turn is chained, not interpolated."""
+    world = make_world(0, "street")
+    walk = walking(world, 40, FPS, seed=0)  # [40, 4, 4]
+    yaw = np.radians(120.0) * (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, 33)[1:]))  # [32]
+    c, s = np.cos(yaw), np.sin(yaw)
+    Rz = np.zeros((32, 3, 3))
+    Rz[:, 0, 0], Rz[:, 0, 1], Rz[:, 1, 0], Rz[:, 1, 1], Rz[:, 2, 2] = c, -s, s, c, 1.0  # world up is +z
+    turn = np.repeat(walk[-1:], 32, 0)
+    turn[:, :3, :3] = Rz @ walk[-1, :3, :3]
+    gt = np.concatenate([walk, turn])  # [72, 4, 4]
+    mp4 = write_sekai_clip(tmp_path, world, gt, intrinsics(W, H), W, H, FPS, "turn")
+    tr = estimate_poses(mp4, SfMConfig(max_frames=36), K=intrinsics(W, H))
+    err = pose_errors(gt, tr.c2w)
+    assert err["rot_median_deg"] < 1.0, err
+    turning = slice(40, 72)
+    sub = pose_errors(gt[turning], tr.c2w[turning])
+    assert sub["rot_max_deg"] < 1.0, sub
+    assert tr.chained_fraction > 0 and tr.registered_fraction + tr.chained_fraction >= 0.8
+    assert not (tr.registered & (np.arange(72) >= 44)).all()  # chained frames are not called registered
+
+
 def test_blank_video_is_refused_with_a_reason(tmp_path: Path) -> None:
     mp4 = write_mp4(tmp_path / "blank.mp4", np.full((16, 90, 160, 3), 128, np.uint8), FPS)
     with pytest.raises(PoseEstimationError, match=r"blank\.mp4.*16 of 16 sampled frames have < 64 SIFT"):

@@ -1,0 +1,68 @@
+"""Frames that SfM reconstructed in a smaller, separate model ("piece"), placed next to the main model.
+
+A turn on the spot splits incremental SfM into pieces: nothing can be triangulated while the camera only
+turns, so the walk after the turn starts a new model with its own rotation, origin and scale. The
+piece's orientation is fixed by the rotations chained through the turn (`wpdata.poses.rotations`): the
+best rotation between the piece's model orientations and the chained ones (scipy `Rotation.mean`).
+Its scale is unobservable from the images when the views joining it to the main model only rotate;
+the rule used is that the median depth of the piece's 3D points equals the main model's (the same
+scene seen a moment later has a similar depth distribution). Its origin is the nearest frame's
+position on the main track (an in-place rotation joins the two). Pieces are reported as chained
+frames, never as registered ones, since their placement rests on these assumptions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from .rotations import consistent_registered
+
+__all__ = ["place_pieces"]
+
+MIN_PIECE = 3  # frames; smaller pieces are left to interpolation
+
+
+def place_pieces(
+    c2w: np.ndarray,
+    known_rot: np.ndarray,
+    known_pos: np.ndarray,
+    names: list[str],
+    pieces: list[tuple[dict[str, np.ndarray], float]],
+    main_depth: float,
+    rel: list[np.ndarray | None],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions from the pieces: (c2w [S, 4, 4] with piece positions set, placed [S] bool).
+
+    c2w: [S, 4, 4] sampled-frame poses in the main model; known_rot [S]: frames with a trusted rotation
+    (registered or chained); known_pos [S]: frames with a measured position (registered).
+    """
+    out = np.asarray(c2w, dtype=np.float64).copy()  # [S, 4, 4]
+    placed = np.zeros(len(names), dtype=bool)  # [S]
+    if not (np.isfinite(main_depth) and main_depth > 0):
+        return out, placed
+    for poses, depth in pieces:
+        mask = np.array([k in poses for k in names]) & known_rot & ~known_pos & ~placed  # [S]
+        if mask.sum() < MIN_PIECE or not (np.isfinite(depth) and depth > 0):
+            continue
+        P = np.stack([poses[k] if k in poses else np.eye(4) for k in names])  # [S, 4, 4]
+        mask = consistent_registered(mask, P[:, :3, :3], rel)
+        idx = np.flatnonzero(mask)
+        if len(idx) < MIN_PIECE:
+            continue
+        R_align = (
+            Rotation.from_matrix(out[idx, :3, :3] @ np.swapaxes(P[idx, :3, :3], 1, 2)).mean().as_matrix()
+        )
+        anchors = np.flatnonzero(known_pos | placed)
+        if len(anchors) == 0:
+            continue
+        # the piece frame closest (in sampled index) to a frame whose position is known
+        dist = np.abs(idx[:, None] - anchors[None, :])  # [n, A]
+        p0, a0 = np.unravel_index(dist.argmin(), dist.shape)
+        origin = out[anchors[a0], :3, 3]  # [3]
+        s = main_depth / depth
+        rel_c = P[idx, :3, 3] - P[idx[p0], :3, 3]  # [n, 3]
+        out[idx, :3, 3] = origin + s * rel_c @ R_align.T
+        out[idx, :3, :3] = R_align @ P[idx, :3, :3]  # the piece's own (bundle-adjusted) relative rotations
+        placed[idx] = True
+    return out, placed
