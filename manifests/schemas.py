@@ -1,4 +1,4 @@
-"""Versioned Arrow schemas of the seven manifest tables, and building tables from row dicts.
+"""Versioned Arrow schemas of the eight manifest tables, and building tables from row dicts.
 
 Every schema carries metadata ``{"wp.table": name, "wp.schema_version": SCHEMA_VERSION}`` and ends with
 the shared columns ``status`` ("ok" | "dropped" | "failed"), ``drop_reasons`` (list<string>, empty when
@@ -26,6 +26,7 @@ ID_COLUMN: dict[str, str] = {
     "annotations": "item_id",
     "samples": "sample_key",
     "shards": "shard_id",
+    "latents": "sample_key",
 }
 
 NUM_ACTION_CLASSES = 81  # length of annotations.action_histogram (see manifests.actions)
@@ -186,6 +187,22 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("num_bytes", _I64),
         _f("sha256", _STR),
         _f("index_path", _STR),
+    ],
+    # VAE latents pre-encoded per planned shard sample (pipelines.jobs.encode_latents): one
+    # <sample_key>.safetensors each, which `wp shard` then puts into the sample as latent.safetensors
+    "latents": [
+        _req("sample_key", _STR),
+        _req("item_id", _STR),
+        _f("path", _STR),  # the .safetensors file, relative to the manifest's folder
+        _f("window_start", _I64),  # video frame in the item
+        _f("window_len", _I64),  # video frames of the sample (frames encoded: 4 (L - 1) + 1 of them)
+        _f("windowed", _BOOL),  # False: the whole item
+        _f("latent_shape", list_of(_I32)),  # [C, T_lat, h, w]
+        _f("dtype", _STR),  # "float16" | "bfloat16" | "float32"
+        _f("vae", _STR),  # the VAE's name (its folder name and class)
+        _f("vae_hash", _STR),  # sha256 over the VAE folder's config and weights
+        _f("has_caption_embedding", _BOOL),
+        _f("sha256", _STR),  # of the .safetensors file
     ],
 }
 

@@ -15,18 +15,28 @@ def hy_worldplay(
     out: Path = typer.Option(
         ..., "--out", "-o", help="Output folder (<item>_pose/_action.json + dataset.json)."
     ),
+    shards_root: Path | None = typer.Option(
+        None,
+        "--shards-root",
+        help="`wp shard --vae` output folder whose latents to list (default: SOURCE, when it has them).",
+    ),
     view_combos: str = typer.Option(
         "keep", "--view-combos", help="keep: 'LR+LU' for combined turns (lossless); yaw: the yaw key only."
     ),
 ) -> None:
     """Write the HY-WorldPlay release's pose JSON, action JSON and dataset list for every ok item."""
-    from pipelines.jobs.export_hy import export_hy_worldplay
+    from pipelines.jobs.export_hy import export_hy_worldplay, latent_paths_of
 
+    if shards_root is not None and not (shards_root / "manifests" / "latents.parquet").is_file():
+        typer.echo(f"error: {shards_root}: no latents manifest (run wp shard --vae)", err=True)
+        raise typer.Exit(2)
+    root = shards_root or (source.parent.parent if source.suffix == ".parquet" else source)
+    latents = latent_paths_of(root)
     try:
-        result = export_hy_worldplay(source, out, view_combos=view_combos)
+        result = export_hy_worldplay(source, out, latent_paths=latents or None, view_combos=view_combos)
     except (FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    typer.echo(f"exported {result.exported} items -> {result.list_path}")
+    typer.echo(f"exported {result.exported} items ({result.with_latents} with latents) -> {result.list_path}")
     for item, why in sorted(result.skipped.items()):
         typer.echo(f"skipped {item}: {why}")

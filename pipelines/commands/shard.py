@@ -18,6 +18,12 @@ def command(
     window_latents: int | None = typer.Option(
         None, "--window-latents", help="One sample per window of N latent frames (4(N-1)+1 video frames)."
     ),
+    vae: Path | None = typer.Option(
+        None,
+        "--vae",
+        help="Pre-encode latents with this VAE folder (wp train-vae output or a diffusers video VAE); "
+        "sets latents.vae_path.",
+    ),
     address: str | None = typer.Option(
         None, "--address", help="Ray cluster to join (host:port); default RAY_ADDRESS or an embedded Ray."
     ),
@@ -35,6 +41,8 @@ def command(
     overrides: dict = {}
     if window_latents is not None:
         overrides["plan"] = {"window_latents": window_latents}
+    if vae is not None:
+        overrides["latents"] = {"vae_path": str(vae)}
     try:
         cfg = load_shard_config(config, overrides)
         result = shard(
@@ -43,6 +51,8 @@ def command(
     except (FileNotFoundError, ValueError, ConnectionError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    if result.latents is not None:
+        print_summary(result.latents)
     print_summary(result.summary)
     counts = ", ".join(f"{k} {v}" for k, v in result.samples_by_status.items()) or "none"
     typer.echo(f"samples: {counts}  ->  {result.samples_path}")

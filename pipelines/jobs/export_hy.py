@@ -6,7 +6,10 @@ Per ``ok`` annotations row: ``<out>/<item_id>_pose.json`` ({frame: {intrinsic, w
 preprocessing does: its trainer matches view_action exactly against LR/LL/LU/LD), and one
 ``<out>/dataset.json`` listing ``{latent_path, pose_path, action_path}`` as the release's loader reads
 it. ``latent_path`` is filled where latents exist (``latent_paths``: item_id -> file), else null.
-A plain loop, not a Ray job: it only reads small npz files.
+``latent_paths_of`` finds them in a shard output folder's ``latents`` manifest (``wp shard --vae``):
+``ok`` rows of whole-item samples only (a window's latents do not match the item's pose JSON).
+The files are ``.safetensors`` (``latent`` [C, T_lat, h, w], ``caption_embedding`` [D]), not the
+release's own latent format. A plain loop, not a Ray job: it only reads small npz files.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ class ExportResult:
 
     list_path: Path
     exported: int = 0
+    with_latents: int = 0  # exported items whose entry has a latent_path
     skipped: dict[str, str] = field(default_factory=dict)  # item_id -> why (status, missing file)
 
 
@@ -33,6 +37,21 @@ def _annotations(source: str | Path) -> Path:
     if not m.exists():
         raise FileNotFoundError(f"{source}: no annotations manifest (expected {m})")
     return m
+
+
+def latent_paths_of(shards_root: str | Path) -> dict[str, str]:
+    """item_id -> absolute latent file of each ``ok`` whole-item row of ``<shards_root>``'s ``latents``
+    manifest (empty when it has none)."""
+    m = manifest_path(shards_root, "latents")
+    if not m.exists():
+        return {}
+    out = {}
+    for r in read_manifest(m).to_pylist():
+        if r["status"] == "ok" and not r["windowed"] and r["path"]:
+            f = (m.parent / r["path"]).resolve()
+            if f.is_file():
+                out[str(r["item_id"])] = str(f)
+    return out
 
 
 def export_hy_worldplay(
@@ -74,5 +93,6 @@ def export_hy_worldplay(
         )
         entries.append(paths)
         result.exported += 1
+        result.with_latents += latent is not None
     write_hy_dataset_list(result.list_path, entries)
     return result

@@ -13,7 +13,9 @@ id (``shard_inputs``), plans samples and shards (``wpdata.shards.make_plan``), a
 
 Resume: a shard is skipped when its ``ok`` row exists, the tar's sha256 matches the row and its status
 record says it was written from the same plan with no failed sample; everything else is (re)written.
-Paths in manifests are relative to ``<out>/manifests``. Latents: see ``shard_stage`` (``latents``).
+Paths in manifests are relative to ``<out>/manifests``. Latents: with ``latents.vae_path`` set, every
+planned sample is first encoded by the ``encode_latents`` job (``<out>/latents/``, table ``latents``);
+see ``encode_latents`` and ``shard_stage`` (``latents``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +33,7 @@ from manifests.atomic import atomic_write_text
 from manifests.ids import file_sha256
 from manifests.io import write_manifest
 from manifests.schemas import rows_to_table
+from pipelines.jobs.encode_latents import prepare_latents, run_latents
 from pipelines.jobs.shard_config import ShardConfig
 from pipelines.jobs.shard_inputs import joined_rows
 from pipelines.jobs.shard_stage import (
@@ -37,11 +41,12 @@ from pipelines.jobs.shard_stage import (
     LatentProducer,
     ShardTask,
     WriteShardStage,
+    latent_fingerprints,
     read_status,
     shard_path,
     task_digest,
 )
-from pipelines.runtime import JobSummary, run_job
+from pipelines.runtime import JobSummary, ray_session, run_job
 from pipelines.runtime.job import job_dir
 from pipelines.runtime.store import manifest_path, read_rows_table
 from wpdata.shards import IndexEntry, ShardPlan, make_plan, relative_to_manifests, write_wids_index
@@ -58,6 +63,8 @@ class ShardJobResult:
     index_paths: dict[str, Path] = field(default_factory=dict)  # split -> wids index
     skipped_shards: list[str] = field(default_factory=list)  # complete from an earlier run
     samples_by_status: dict[str, int] = field(default_factory=dict)
+    latents: JobSummary | None = None  # of the latents table, when latents were encoded
+    skipped_latents: list[str] = field(default_factory=list)  # sample keys encoded by an earlier run
 
 
 def index_path(out_dir: str | Path, split: str) -> Path:
@@ -66,14 +73,14 @@ def index_path(out_dir: str | Path, split: str) -> Path:
 
 
 def _tasks(
-    plan: ShardPlan, rows: list[dict], cfg: ShardConfig, latent_keys: list[str]
+    plan: ShardPlan, rows: list[dict], cfg: ShardConfig, latents: Mapping[str, LatentProducer]
 ) -> dict[str, ShardTask]:
     by_id = {str(r["item_id"]): r for r in rows}
     tasks = {}
     for sh in plan.shards:
         shard_rows = {s.item_id: by_id[s.item_id] for s in sh.samples}
-        keys = [s.sample_key for s in sh.samples if s.sample_key in latent_keys]
-        tasks[sh.shard_id] = ShardTask(sh, shard_rows, task_digest(sh, shard_rows, cfg.encode, keys))
+        prints = latent_fingerprints(latents, [s.sample_key for s in sh.samples])
+        tasks[sh.shard_id] = ShardTask(sh, shard_rows, task_digest(sh, shard_rows, cfg.encode, prints))
     return tasks
 
 
@@ -156,13 +163,39 @@ def shard(
     """Shard the annotated items of the job folder ``root`` into ``out_dir`` (see the module docstring).
 
     ``latents`` (the latent pre-encoding hook): sample key -> picklable callable returning that sample's
-    ``latent.safetensors`` bytes. Raises FileNotFoundError when ``root`` has no annotations manifest.
+    ``latent.safetensors`` bytes. When it is None and ``config.latents.vae_path`` is set, the samples
+    are encoded first (``encode_latents``, in the same Ray session) and their files used.
+    Raises FileNotFoundError when ``root`` has no annotations manifest.
     """
     cfg = config or ShardConfig()
     root, out_dir = Path(root), Path(out_dir)
     rows = joined_rows(root, cfg.paths.extra_roots)
     plan = make_plan(rows, cfg.plan)
-    tasks = _tasks(plan, rows, cfg, sorted(latents or {}))
+    run = {"address": address, "workers": workers, "progress": progress, "num_cpus": num_cpus}
+    if latents is not None or not cfg.latents.vae_path:
+        return _write(root, out_dir, cfg, rows, plan, resume, latents or {}, run)
+    job = prepare_latents(root, out_dir, cfg, rows, plan, resume)
+    # one embedded Ray for both jobs when there is encoding to do; none when everything is complete
+    with ray_session(address, num_cpus=num_cpus) if job.todo else nullcontext():
+        enc = run_latents(job, **run)
+        result = _write(root, out_dir, cfg, rows, plan, resume, enc.producers, run)
+    result.latents, result.skipped_latents = enc.summary, enc.skipped
+    return result
+
+
+def _write(
+    root: Path,
+    out_dir: Path,
+    cfg: ShardConfig,
+    rows: list[dict],
+    plan: ShardPlan,
+    resume: bool,
+    latents: Mapping[str, LatentProducer],
+    run: dict,
+) -> ShardJobResult:
+    """The shard-writing job of ``shard`` once the latents (if any) are known."""
+    address, workers, progress, num_cpus = run["address"], run["workers"], run["progress"], run["num_cpus"]
+    tasks = _tasks(plan, rows, cfg, latents)
     items = [
         {
             "shard_id": sh.shard_id,

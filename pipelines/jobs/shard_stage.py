@@ -9,7 +9,8 @@ into the ``samples`` manifest and that a rerun checks (with the tar's sha256) to
 
 Latent hook: ``latents`` maps a sample key to a picklable zero-argument callable returning the
 ``latent.safetensors`` bytes of that sample (the latent pre-encoding stage provides it); samples
-without an entry get no latent member.
+without an entry get no latent member; a producer that raises fails its sample (left out of the shard,
+with the reason). A producer's optional ``fingerprint`` attribute goes into the shard's digest.
 """
 
 from __future__ import annotations
@@ -66,15 +67,26 @@ def status_path(out_dir: str | Path, shard_id: str) -> Path:
     return Path(out_dir) / SHARDS_SUBDIR / STATUS_SUBDIR / f"{shard_id}.json"
 
 
+def latent_fingerprints(latents: Mapping[str, LatentProducer], keys: Sequence[str]) -> dict[str, str]:
+    """sample key -> its producer's ``fingerprint`` (what decides the latent bytes; "" when it has none)."""
+    return {k: str(getattr(latents[k], "fingerprint", "")) for k in sorted(keys) if k in latents}
+
+
 def task_digest(
-    shard: PlannedShard, rows: Mapping[str, dict], encode: EncodeSettings, latent_keys: Sequence[str]
+    shard: PlannedShard,
+    rows: Mapping[str, dict],
+    encode: EncodeSettings,
+    latent_keys: Mapping[str, str] | Sequence[str],
 ) -> str:
-    """sha256 of what decides a shard's bytes (sample plan, item rows, encode settings, latent keys)."""
+    """sha256 of what decides a shard's bytes (sample plan, item rows, encode settings, latents: the
+    keys with latents, or key -> fingerprint of the latent bytes, so re-encoded latents rewrite it)."""
     spec = {
         "samples": [asdict(s) for s in shard.samples],
         "rows": {i: rows[i] for i in sorted(rows)},
         "encode": asdict(encode),
-        "latents": sorted(latent_keys),
+        "latents": dict(sorted(latent_keys.items()))
+        if isinstance(latent_keys, Mapping)
+        else sorted(latent_keys),
     }
     return hashlib.sha256(json_bytes(spec)).hexdigest()
 

@@ -11,8 +11,10 @@ SOURCES_COLUMNS = [
 ]  # fmt: skip
 
 
-def test_seven_tables_with_metadata_and_shared_columns():
-    assert set(SCHEMAS) == {"sources", "clips", "scenes", "renders", "annotations", "samples", "shards"}
+def test_eight_tables_with_metadata_and_shared_columns():
+    assert set(SCHEMAS) == {
+        "sources", "clips", "scenes", "renders", "annotations", "samples", "shards", "latents"
+    }  # fmt: skip
     for name, schema in SCHEMAS.items():
         assert schema.metadata == {b"wp.table": name.encode(), b"wp.schema_version": b"1"}
         assert ID_COLUMN[name] in schema.names
