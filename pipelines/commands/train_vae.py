@@ -11,18 +11,14 @@ DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "train_vae.ya
 
 
 def load_sections(config: Path | None) -> dict[str, dict[str, Any]]:
-    """The default YAML's sections, overridden key by key by ``config``'s."""
-    import yaml
+    """The default YAML's sections (train, data), overridden key by key by ``config``'s."""
+    from pipelines.jobs.config_io import check_sections
+    from pipelines.jobs.config_io import load_sections as merged_sections
 
-    merged: dict[str, dict[str, Any]] = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
-    if config is not None:
-        if not config.is_file():
-            raise FileNotFoundError(f"{config}: config file does not exist")
-        user = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-        if not isinstance(user, dict) or set(user) - set(merged):
-            raise ValueError(f"{config}: expected sections among {sorted(merged)}, got {sorted(user)}")
-        for section, values in user.items():
-            merged[section] = {**merged[section], **(values or {})}
+    if config is not None and not config.is_file():
+        raise FileNotFoundError(f"{config}: config file does not exist")
+    merged = merged_sections(DEFAULT_CONFIG, config)
+    check_sections(merged, {"train", "data"})
     return merged
 
 
