@@ -41,10 +41,11 @@ def _curate(world: dict, out: Path):
     from pipelines.jobs.curate_clips import curate_clips
     from pipelines.jobs.curate_config import load_config
 
-    # the demo's clips are 3-4 s long: accept 2 s spans (real footage keeps the 3 s default)
+    # the demo's clips are 3-4 s long: accept 2 s spans (real footage keeps the 3 s default); small
+    # clips keep the CPU demo's VAE and DiT steps short
     config = load_config(
         None,
-        {"shots": {"min_s": 2.0}, "thresholds": {"min_duration_s": 2.0}, "export": {"target": "640x360"}},
+        {"shots": {"min_s": 2.0}, "thresholds": {"min_duration_s": 2.0}, "export": {"target": "256x144"}},
     )
     return curate_clips(
         [world["clips_dir"], world["defects_labels"].parent], out, config=config, progress=False
@@ -59,12 +60,50 @@ def _annotate(out: Path):
     return annotate([out], out, config=load_annotate_config(), progress=False)
 
 
-def _shard(out: Path):
-    """``wp shard`` of the annotated clips into ``<out>/shards`` (whole clips, one sample each)."""
+def _shard(out: Path, vae_dir: Path | None = None):
+    """``wp shard`` of the annotated clips into ``<out>/shards`` (whole clips); with a VAE, latents too."""
     from pipelines.jobs.shard import shard
     from pipelines.jobs.shard_config import load_shard_config
 
-    return shard(out, out, config=load_shard_config(), progress=False)
+    overrides = {"latents": {"vae_path": str(vae_dir)}} if vae_dir is not None else None
+    return shard(out, out, config=load_shard_config(None, overrides), progress=False)
+
+
+def _train_vae(out: Path, steps: int = 12) -> Path:
+    """``wp train-vae`` (tiny preset, 32 px crops of 5 frames, one thread) on the demo shards, briefly:
+    it shows the path (shards -> VAE -> latents), not a useful VAE. Resumes on a rerun."""
+    import torch
+
+    from wpmodel.data import make_loader
+    from wpmodel.vae import TrainVAEConfig, train_vae
+
+    cfg = TrainVAEConfig.from_dict(
+        {
+            "steps": steps,
+            "num_frames": 5,
+            "crop_size": 32,
+            "log_every": steps,
+            "sample_every": steps,
+            "ckpt_every": steps,
+            "warmup_steps": 2,
+            "lr": 1e-3,
+            "device": "cpu",
+        }
+    )
+    loader = make_loader(
+        sorted(str(p) for p in (out / "shards").glob("*.tar")),
+        batch_size=2,
+        window_latents=2,
+        shuffle_buffer=8,
+        seed=0,
+        num_workers=0,
+    )
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small convolutions: one thread is faster than two contending
+    try:
+        return Path(train_vae(cfg, loader, out / "vae", log=None).vae_dir)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def run_demo(
@@ -102,7 +141,7 @@ def run_demo(
         print_summary(summary, console)
         manifests.append(Path(summary.manifest_path))
 
-        console.rule("[bold]3. curate: shots -> clips -> scores -> keep/drop -> 640x360 clips")
+        console.rule("[bold]3. curate: shots -> clips -> scores -> keep/drop -> 256x144 clips")
         t0 = time.perf_counter()
         curated = _curate(world, out)
         timings["curate"] = time.perf_counter() - t0
@@ -124,6 +163,21 @@ def run_demo(
         manifests += [Path(sharded.summary.manifest_path), Path(sharded.samples_path)]
         for split, index in sorted(sharded.index_paths.items()):
             console.print(f"{split} shards: {index}")
+
+        console.rule("[bold]6. train-vae: the causal video VAE, briefly, on the shards")
+        t0 = time.perf_counter()
+        vae_dir = _train_vae(out)
+        timings["train_vae"] = time.perf_counter() - t0
+        console.print(f"VAE: {vae_dir}  ({timings['train_vae']:.1f} s)")
+
+        console.rule("[bold]7. shard --vae: latents pre-encoded into the shards (latent.safetensors)")
+        t0 = time.perf_counter()
+        latent = _shard(out, vae_dir)
+        timings["latents"] = time.perf_counter() - t0
+        if latent.latents is not None:
+            print_summary(latent.latents, console)
+            manifests.append(Path(latent.latents.manifest_path))
+        print_summary(latent.summary, console)
 
     console.rule("[bold]manifests (validated against their schemas)")
     table = Table(show_header=True)

@@ -17,7 +17,7 @@ def test_demo_runs_every_pipeline_and_resumes(ray_cluster, tmp_path: Path) -> No
     console = Console(file=open(tmp_path / "log.txt", "w"), width=120)  # noqa: SIM115
     first = run_demo(tmp_path / "demo", scale="tiny", console=console)
     tables = {validate_path(p)[0]: p for p in first["manifests"]}
-    assert set(tables) == {"sources", "clips", "annotations", "shards", "samples"}
+    assert set(tables) == {"sources", "clips", "annotations", "shards", "samples", "latents"}
     for p in first["manifests"]:
         assert validate_path(p)[1] == [], p
     world = first["world"]
@@ -31,10 +31,16 @@ def test_demo_runs_every_pipeline_and_resumes(ray_cluster, tmp_path: Path) -> No
     ok_sources = {s["source_id"] for s in sources if s["status"] == "ok"}
     assert {c["source_id"] for c in clips} <= ok_sources
     kept = {c["clip_id"] for c in clips if c["status"] == "ok"}
+    assert kept, "the tiny world must give kept clips, or the later steps test nothing"
     annotations = read_manifest(tables["annotations"]).to_pylist()
     assert {a["item_id"] for a in annotations} == kept and all(a["status"] == "ok" for a in annotations)
     samples = read_manifest(tables["samples"]).to_pylist()
     assert {s["item_id"] for s in samples if s["status"] == "ok"} == kept
+    latents = read_manifest(tables["latents"]).to_pylist()
+    assert {r["item_id"] for r in latents if r["status"] == "ok"} == kept
+    assert (tmp_path / "demo" / "vae" / "vae" / "model.safetensors").exists() or list(
+        (tmp_path / "demo" / "vae").rglob("model.safetensors")
+    )
     # a rerun reuses the world and resumes: same manifests
     second = run_demo(tmp_path / "demo", scale="tiny", console=console)
     for a, b in zip(first["manifests"], second["manifests"], strict=True):

@@ -21,9 +21,9 @@ DEMO_SCALES = {
     "tiny": {
         "views": 6,
         "scene_wh": (128, 72),
-        "clip_wh": (160, 96),
+        "clip_wh": (256, 144),
         "fps": 10,
-        "seconds": 1.0,
+        "seconds": 3.0,
         "defects": 1,
         "defects_wh": (160, 90),
         "defects_seconds": 1.0,
