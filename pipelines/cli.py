@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from pipelines.commands import annotate, curate, demo, export, ingest, manifest, shard, train_vae
+from pipelines.commands import annotate, curate, demo, export, ingest, manifest, shard, train, train_vae
 
 app = typer.Typer(
     name="wp",
@@ -24,6 +24,7 @@ app.add_typer(export.app, name="export")
 app.command("shard")(shard.command)
 app.command("demo")(demo.command)
 app.command("train-vae")(train_vae.command)
+app.command("train")(train.command)
 
 
 def main() -> None:

@@ -3,6 +3,11 @@
 ``checkpoint``: atomic ``step_%08d`` folders (safetensors + JSON, no pickle) that resume exactly,
 with RNG states and ``keep_last`` pruning. ``ema``: EMA of parameters with warmup, swap/copy_to.
 ``state_codec``: nested state <-> JSON + tensors.
+
+The WorldPlay DiT trainer (imported from its modules, not here, to keep this package light):
+``config`` (TrainConfig, load_train_config), ``step`` (training_step: memory windows, per-chunk times,
+masked flow loss), ``trainer`` (train, run_training, evaluate), ``dist`` (torchrun / DDP / FSDP),
+``fsdp_state``, ``data`` (loaders, frozen VAE), ``samples`` (sample videos), ``run`` (torchrun entry).
 """
 
 from wpmodel.train.checkpoint import (
