@@ -23,7 +23,7 @@ DEMO_SCALES = {
         "scene_wh": (128, 72),
         "clip_wh": (256, 144),
         "fps": 10,
-        "seconds": 3.0,
+        "seconds": 4.0,
         "defects": 1,
         "defects_wh": (160, 90),
         "defects_seconds": 1.0,
