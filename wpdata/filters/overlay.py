@@ -39,10 +39,6 @@ MIN_HOT_PX = 25  # hot pixels a region needs at 320x180 (scaled with the frame a
 CLOSE_PX = 7  # closing kernel joining text strokes into one region (at 320 px width)
 BOX_PAD_PX = 2
 MIN_REGION_EVIDENCE = 0.3  # regions weaker than this are not reported at all
-LOCAL_STD_PX = 41  # window (at 320 px width) over which the scene's local temporal std is averaged
-SEE_PCT = 10  # percentile of a box's see-through ratio that measures its most opaque part
-SEE_MIN_STD = 6.0  # local scene temporal std (gray levels) below which a pixel cannot tell opacity
-SEE_MIN_PX = 20  # fewer such pixels in a box: its opacity is unknown (taken as see-through)
 DUTY_E = 4.0  # per-pair evidence (gray level^2) above which a pixel counts as persisting in that pair
 
 
@@ -154,26 +150,6 @@ def _spike(d: np.ndarray, scene_diff: np.ndarray) -> float:
     return float(np.max(r) / (np.median(r) + 0.05))
 
 
-def _local_scene_std(tstd: np.ndarray, overlay: np.ndarray) -> np.ndarray:
-    """Temporal std of the scene around each pixel: a box average of tstd [h, w] over non-overlay pixels."""
-    k = LOCAL_STD_PX * tstd.shape[1] // 320 | 1
-    keep = (~cv2.dilate(overlay.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)).astype(np.float32)
-    num = cv2.blur((tstd * keep).astype(np.float32), (k, k))
-    return num / np.maximum(cv2.blur(keep, (k, k)), 1e-3)  # [h, w] float32
-
-
-def _see_through(tstd: np.ndarray, local_std: np.ndarray, box: tuple[int, int, int, int]) -> float:
-    """How much of the moving scene the most opaque part of a box lets through: the SEE_PCT-th percentile
-    of temporal std over the local scene's (about 1 - alpha where the overlay covers that many pixels)."""
-    x0, y0, x1, y1 = box
-    ref = local_std[y0:y1, x0:x1]
-    moving = ref >= SEE_MIN_STD  # over a flat, still scene (sky, a bare wall) nothing shows either way
-    if moving.sum() < SEE_MIN_PX:
-        return 1.0
-    ratio = tstd[y0:y1, x0:x1][moving] / (ref[moving] + 1.0)
-    return float(np.percentile(ratio, SEE_PCT))
-
-
 def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray) -> list[Region]:
     """Connected regions of hot pixels, closed into blobs, with the statistics the kind guess needs."""
     h, w = t.shape
@@ -192,7 +168,6 @@ def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray) -> list[Region]:
     diff = np.abs(np.diff(gray.astype(np.int16), axis=0))  # [N-1, h, w] frame-to-frame change
     scene_diff = diff.reshape(len(diff), -1).mean(axis=1) + 1.0  # [N-1]
     scene_std = float(np.median(tstd)) + 1e-6
-    local_std = _local_scene_std(tstd, blob > 0)  # [h, w] the scene's temporal std around each pixel
     out = []
     for c in range(1, num):
         x, y, bw, bh, _ = stats[c]
@@ -211,7 +186,6 @@ def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray) -> list[Region]:
                 duty=float(np.median(duty[sel])),
                 blob_std_ratio=float(np.median(tstd[labels == c])) / scene_std,
                 spike=_spike(diff[:, sel], scene_diff),
-                see_through=_see_through(tstd, local_std, (x0, y0, x1, y1)),
             )
         )
     return out
@@ -246,9 +220,10 @@ def detect_overlays(gray: np.ndarray, track: MotionTrack) -> OverlayResult:
     ] = True
     t = np.where(core, t, 0.0).astype(np.float32)
     area = np.zeros((h, w), bool)
-    # regions too weak to name a kind are left out before the kinds are made consistent across the clip
-    regions = [r for r in _regions(pm, t, gray) if _evidence(r, h, w) >= MIN_REGION_EVIDENCE]
+    regions = _regions(pm, t, gray)
     for r, kind in zip(regions, classify_regions(regions), strict=True):
+        if _evidence(r, h, w) < MIN_REGION_EVIDENCE:
+            continue  # too weak to name a kind (the clip's evidence is its strongest region's)
         boxes.append(list(r.box))
         kinds.append(kind)
         evid.append(_evidence(r, h, w))

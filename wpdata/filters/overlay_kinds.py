@@ -14,7 +14,6 @@ import numpy as np
 __all__ = ["Region", "classify_region", "classify_regions", "detect_letterbox", "letterbox_boxes"]
 
 OPAQUE_STD_RATIO = 0.55  # region temporal std / scene temporal std below this: the overlay hides the scene
-SEE_THROUGH_OPAQUE = 0.42  # a tenth of the box lets through less of the scene than this: an opaque element
 CHANGING_STD_RATIO = 1.15  # ... above this: the overlay itself changes (subtitle cues)
 CHANGE_SPIKE = 3.5  # region change jumping this far above its typical level: new content (a cue)
 BAR_MIN_CONTRAST = 15.0  # a bar is darker than the picture's median level by at least this
@@ -36,7 +35,6 @@ class Region:
     duty: float = 1.0  # median fraction of pairs in which the hot pixels persisted
     blob_std_ratio: float = 1.0  # as std_ratio over the whole closed region (strokes and what lies between)
     spike: float = 1.0  # largest jump of the region's own change over its typical level (scene-relative)
-    see_through: float = 1.0  # 10th percentile in the box of temporal std / local scene std (~1 - opacity)
 
 
 def classify_region(r: Region) -> str:
@@ -47,13 +45,12 @@ def classify_region(r: Region) -> str:
     # the overlay's own content changes (cues come and go): its pixels jump in a few frames, or vary more
     # than the scene does; an opaque panel (std well below the scene's) is UI, not text over the picture
     changing = r.spike >= CHANGE_SPIKE or r.std_ratio > CHANGING_STD_RATIO
-    bottom_centre = cy > 0.7 and abs(cx - 0.5) < 0.15 and bh < 0.3 and bw < 0.95
+    bottom_centre = cy > 0.7 and abs(cx - 0.5) < 0.15 and bh < 0.3 and bw < 0.9
     if bottom_centre and changing and r.std_ratio >= OPAQUE_STD_RATIO:
         return "subtitles"  # changing text in the bottom-centre band
     edge_bar = (bw > 0.6 and (y0 < 0.03 or y1 > 0.97)) or (bh > 0.6 and (x0 < 0.03 or x1 > 0.97))
-    if edge_bar or r.std_ratio < OPAQUE_STD_RATIO or r.see_through < SEE_THROUGH_OPAQUE:
-        return "hud"  # bars along an edge, or opaque panels / minimaps / gauges hiding the scene
-    # watermarks are translucent (12-40 % in practice): a tenth of their box still shows most of the scene
+    if edge_bar or r.std_ratio < OPAQUE_STD_RATIO:
+        return "hud"  # bars along an edge, or opaque panels / minimaps hiding the scene
     return "watermark"
 
 

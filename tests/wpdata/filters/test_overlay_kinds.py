@@ -39,11 +39,3 @@ def test_bottom_centre_text_is_subtitles_only_when_its_content_changes() -> None
     assert classify_region(cues) == "subtitles"
     assert classify_region(fixed) == "watermark"
     assert classify_region(panel) == "hud"
-
-
-def test_an_opaque_part_makes_a_region_hud_and_a_translucent_one_stays_a_watermark() -> None:
-    box = (0.02, 0.1, 0.3, 0.18)  # a top-left corner element; std_ratio alone says translucent
-    gauge = Region(box=box, n_hot=300, t_strength=10.0, std_ratio=0.8, see_through=0.2)
-    mark = Region(box=box, n_hot=300, t_strength=10.0, std_ratio=0.8, see_through=0.7)
-    assert classify_region(gauge) == "hud"
-    assert classify_region(mark) == "watermark"
