@@ -166,11 +166,21 @@ def plain_decode(clips: list[Path]) -> int:
     return n // T
 
 
+WORKERS = 0  # --workers: DataLoader worker processes of the reader (a trainer uses some)
+
+
 def through_reader(
     paths: list[Path], latents: bool, batch: int, window: int, video_dtype: str = "uint8"
 ) -> int:
     loader = make_loader(
-        paths, batch, window_latents=window, latents=latents, rank=0, world_size=1, video_dtype=video_dtype
+        paths,
+        batch,
+        window_latents=window,
+        latents=latents,
+        rank=0,
+        world_size=1,
+        video_dtype=video_dtype,
+        num_workers=WORKERS,
     )
     n = sum(len(b["keys"]) for b in loader)
     if loader.stats.num_skipped:
@@ -185,10 +195,11 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--cold", action="store_true", help="drop the page cache before every timed run (root)")
+    ap.add_argument("--workers", type=int, default=0, help="DataLoader workers of the reader")
     ap.add_argument("--only", choices=("all", "latent", "mp4"), default="all")
     args = ap.parse_args()
-    global COLD
-    COLD = args.cold
+    global COLD, WORKERS
+    COLD, WORKERS = args.cold, args.workers
     console, r, bs = Console(), args.repeats, args.batch_size
     table = Table(title=f"shard read speed ({args.out}); times over {r} alternating runs")
     for col in ("path", "samples", "MB", "best s", "median s", "MB/s (best)"):
