@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import typer
 
-from pipelines.commands import annotate, curate, demo, export, ingest, manifest, shard, train, train_vae
+from pipelines.commands import (
+    annotate,
+    curate,
+    demo,
+    export,
+    generate,
+    ingest,
+    manifest,
+    shard,
+    train,
+    train_vae,
+)
 
 app = typer.Typer(
     name="wp",
@@ -25,6 +36,7 @@ app.command("shard")(shard.command)
 app.command("demo")(demo.command)
 app.command("train-vae")(train_vae.command)
 app.command("train")(train.command)
+app.command("generate")(generate.command)
 
 
 def main() -> None:

@@ -1,0 +1,218 @@
+"""``wp generate``: stream a video from a trained WorldPlay DiT -- a first frame, a caption and a key
+script or camera path in, chunk after chunk out, written to mp4 as each chunk finishes.
+
+The camera schedule: a key script (``"W*16 D*8"``, ``wpdata.actions.parse_key_script``) becomes a
+path with ``trajectory_from_labels`` (one label per latent step); a camera-path file (TUM, 8 columns,
+or KITTI, 12 columns) is taken as per-video-frame poses, latent i at frame 4i, labelled with
+``latent_actions``. Either way latent 0 is the first frame's camera. The first chunk is the given
+frame standing still (``wpmodel.generate.first_chunk_latents``: 4 latents at latent 0's pose, label 0);
+the path's latents 1, 2, ... follow as the generated chunks, the last chunk padded by standing still.
+Intrinsics: square pixels, principal point at the centre, ``--hfov`` degrees.
+A caption of "" is the zero embedding (what the trainer's caption drop feeds), without loading the
+text model.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import typer
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v"}
+
+
+def read_camera_path(path: Path) -> np.ndarray:
+    """Per-frame c2w [T, 4, 4] of a TUM (8 columns) or KITTI (12 columns) file."""
+    from wpdata.geometry import read_kitti, read_tum
+
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: camera path file does not exist")
+    rows = [ln.split() for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    cols = len(rows[0]) if rows else 0
+    if cols == 8:
+        return read_tum(path)[1]
+    if cols == 12:
+        return read_kitti(path)
+    raise ValueError(f"{path}: {cols} columns; expected a TUM (8) or KITTI (12) camera path")
+
+
+def camera_schedule(
+    keys: str | None, path: Path | None, chunk: int, chunks: int | None, step_m: float = 0.08
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first chunk c2w [chunk, 4, 4], actions [M] int64, c2w [M, 4, 4]) with M = chunk * n_chunks."""
+    from wpdata.actions import latent_actions, parse_key_script, trajectory_from_labels
+
+    if (keys is None) == (path is None):
+        raise ValueError("give exactly one of --keys SCRIPT or --path CAMERA_FILE")
+    if keys is not None:
+        labels = parse_key_script(keys)
+        if not labels:
+            raise ValueError(f"key script {keys!r} has no steps")
+        frames = trajectory_from_labels(labels, step_m=step_m)  # [1 + 4 n, 4, 4]
+        acts = np.array([0, *labels], dtype=np.int64)
+    else:
+        frames = read_camera_path(path)
+        acts = latent_actions(frames).astype(np.int64)
+    c2w = frames[::4]  # [n + 1, 4, 4] latent i uses frame 4i
+    if len(c2w) < 2:
+        raise ValueError(
+            f"{path or keys!r}: the path has no latent after the first frame (needs >= 5 frames)"
+        )
+    n_chunks = -(-(len(c2w) - 1) // chunk) if chunks is None else int(chunks)
+    if n_chunks < 1:
+        raise ValueError(f"--chunks must be >= 1, got {chunks}")
+    M = n_chunks * chunk
+    rest_c2w, rest_acts = c2w[1 : 1 + M], acts[1 : 1 + M]
+    pad = M - len(rest_c2w)  # stand still at the last pose
+    rest_c2w = np.concatenate([rest_c2w, np.repeat(rest_c2w[-1:], pad, axis=0)])
+    rest_acts = np.concatenate([rest_acts, np.zeros(pad, dtype=np.int64)])
+    return np.repeat(c2w[:1], chunk, axis=0), rest_acts, rest_c2w
+
+
+def read_first_frame(path: Path, size: tuple[int, int] | None, multiple: int) -> np.ndarray:
+    """RGB [H, W, 3] uint8 of an image or a video's first frame, resized to ``size`` (W, H) or down to
+    multiples of ``multiple``."""
+    import cv2
+
+    from wpdata.video import decode_frames
+    from wpdata.video.images import read_image
+
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: first frame file does not exist")
+    if path.suffix.lower() in VIDEO_SUFFIXES:
+        frames = decode_frames(path, end=1)
+        if len(frames) == 0:
+            raise ValueError(f"{path}: the video has no frame")
+        img = frames[0]
+    else:
+        img = read_image(path)
+    h, w = img.shape[:2]
+    W, H = size if size is not None else (w // multiple * multiple, h // multiple * multiple)
+    if W < multiple or H < multiple or W % multiple or H % multiple:
+        raise ValueError(f"{path}: size {W}x{H} must be positive multiples of {multiple}")
+    return img if (W, H) == (w, h) else cv2.resize(img, (W, H), interpolation=cv2.INTER_AREA)
+
+
+def embed_caption(text: str, dim: int) -> np.ndarray:
+    """[1, dim] float32: the caption embedded with TextEmbedder, or zeros for an empty caption."""
+    if not text.strip():
+        return np.zeros((1, dim), dtype=np.float32)
+    from wpdata.captions.embed import TextEmbedder
+
+    emb = TextEmbedder().embed([text])
+    if emb.shape[1] != dim:
+        raise ValueError(f"caption embedding has {emb.shape[1]} dims, the model expects {dim}")
+    return emb
+
+
+def _size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError as exc:
+        raise ValueError(f"--size must be WIDTHxHEIGHT, got {text!r}") from exc
+    return w, h
+
+
+def generate_video(opts: dict[str, Any], echo: Any = print) -> dict[str, Any]:
+    """Run the whole generation for the command's options; returns a summary dict."""
+    import torch
+
+    from wpdata.synth.cameras import intrinsics
+    from wpmodel.generate import Mp4Stream, StreamingDecoder, StreamingGenerator, first_chunk_latents
+    from wpmodel.generate.load import load_dit
+    from wpmodel.vae import load_vae
+
+    dev = opts["device"]
+    dev = ("cuda" if torch.cuda.is_available() else "cpu") if dev == "auto" else dev
+    model, cfg, ckpt = load_dit(opts["checkpoint"], opts["config"], opts["ema"], dev)
+    vae = load_vae(opts["vae"], dev).eval()
+    dc = model.config
+    size = _size(opts["size"]) or (tuple(cfg.data.size) if cfg.data.size else None)
+    frame = read_first_frame(opts["first_frame"], size, vae.spatial_compression * dc.patch_size[1])
+    H, W = frame.shape[:2]
+    first_c2w, actions, c2w = camera_schedule(opts["keys"], opts["path"], dc.chunk_latents, opts["chunks"])
+    caption = torch.from_numpy(embed_caption(opts["caption"], dc.caption_dim))
+    gen = StreamingGenerator(
+        model, vae, steps=opts["steps"], shift=opts["shift"], memory=opts["memory"],
+        time_mode=opts["time_mode"], device=dev, seed=opts["seed"],
+    )  # fmt: skip
+    echo(f"checkpoint {ckpt}; {W}x{H}; {len(actions) // dc.chunk_latents} chunks; memory {gen.memory}")
+    decoder = StreamingDecoder(vae)
+    t0 = time.perf_counter()
+    with Mp4Stream(opts["out"], opts["fps"]) as mp4:
+        first = first_chunk_latents(vae, frame, dc.chunk_latents, dev)
+        gen.start(first, caption, first_c2w, intrinsics(W, H, opts["hfov"]))
+        n_first = len(first_frames := decoder.decode(first))
+        mp4.write(first_frames)
+        for k, lat in enumerate(gen.stream(actions, c2w), start=1):
+            t_dec = time.perf_counter()
+            frames = decoder.decode(lat)
+            mp4.write(frames)
+            rec = gen.records[-1]
+            echo(
+                f"chunk {k}: {1000 * rec.latency_s:.1f} ms generate ({1000 * rec.retrieval_s:.1f} ms retrieval), "
+                f"{1000 * (time.perf_counter() - t_dec):.1f} ms decode+write, {len(frames)} frames, "
+                f"context {len(rec.plan.context)} latents, retrieved {list(rec.plan.retrieved)}"
+            )
+    total = time.perf_counter() - t0
+    gen_s = sum(gen.latencies)
+    new_frames = mp4.num_frames - n_first  # frames of the generated chunks
+    summary = {
+        "out": str(opts["out"]), "frames": mp4.num_frames, "chunks": len(gen.records), "seconds": total,
+        "mean_chunk_ms": 1000 * gen_s / max(len(gen.records), 1),
+        "generated_fps": new_frames / gen_s if gen_s else float("nan"), "end_to_end_fps": new_frames / total,
+    }  # fmt: skip
+    echo(
+        f"wrote {summary['out']}: {summary['frames']} frames; {summary['chunks']} chunks, "
+        f"{summary['mean_chunk_ms']:.1f} ms per chunk; {summary['generated_fps']:.1f} frames/s generating, "
+        f"{summary['end_to_end_fps']:.1f} frames/s end to end (decode and mp4 included)"
+    )
+    return summary
+
+
+def command(
+    checkpoint: Path = typer.Option(
+        ..., "--checkpoint", help="Run folder (newest checkpoint) or step_* folder."
+    ),
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="Train YAML (default: the run's train_config.json)."
+    ),
+    vae: Path = typer.Option(..., "--vae", help="Saved VideoVAE folder (wp train-vae)."),
+    first_frame: Path = typer.Option(
+        ..., "--first-frame", help="Image, or a video whose first frame is used."
+    ),
+    caption: str = typer.Option("", "--caption", help="Scene caption ('' = no caption)."),
+    keys: str | None = typer.Option(
+        None, "--keys", help="Key script, e.g. 'W*16 D*8' (one label per latent)."
+    ),
+    path: Path | None = typer.Option(None, "--path", help="Camera path file: TUM or KITTI, per video frame."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output mp4."),
+    chunks: int | None = typer.Option(None, "--chunks", help="Chunks to generate (default: the whole path)."),
+    steps: int = typer.Option(8, "--steps", help="Euler steps per chunk."),
+    shift: float = typer.Option(3.0, "--shift", help="Timestep shift of the sampling grid."),
+    no_memory: bool = typer.Option(False, "--no-memory", help="Temporal window only (no retrieved memory)."),
+    time_mode: str = typer.Option("reframed", "--time-mode", help="reframed | absolute RoPE time indices."),
+    size: str | None = typer.Option(
+        None, "--size", help="WIDTHxHEIGHT (default: config data.size or the frame's)."
+    ),
+    hfov: float = typer.Option(60.0, "--hfov", help="Horizontal field of view of the camera, degrees."),
+    fps: float = typer.Option(24.0, "--fps", help="Frame rate of the mp4."),
+    seed: int = typer.Option(0, "--seed", help="Noise seed (same seed, same video)."),
+    ema: bool = typer.Option(
+        True, "--ema/--no-ema", help="Use the EMA weights when the checkpoint has them."
+    ),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+) -> None:
+    """Generate a video chunk by chunk with memory and write it to mp4 as it goes."""
+    opts = dict(locals())
+    opts["memory"] = not no_memory
+    try:
+        generate_video(opts, echo=typer.echo)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
