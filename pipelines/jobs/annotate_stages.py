@@ -69,15 +69,14 @@ class PoseActionStage(Stage):
                 raise ValueError(f"{ctx.given_c2w}: {len(c2w)} poses for a {T}-frame render")
             ones = np.ones(T, bool)
             return PoseTrack(c2w, K, W, H, "render", ones, registered_fraction=1.0), None
-        given = None
-        if ctx.given_pose and cfg.mode in ("auto", "given", "estimate"):
-            given = load_given_poses(ctx.given_pose, T, W, H)
+        wanted = ctx.given_pose and (cfg.mode != "estimate" or cfg.compare_given)
+        given = load_given_poses(ctx.given_pose, T, W, H) if wanted else None
         if cfg.mode == "given" and given is None:
             raise ValueError("poses.mode is 'given' but the item came without poses")
         if given is not None and cfg.mode != "estimate":
             return given, None
         track = estimate_poses(ctx.video, SfMConfig.from_dict(cfg.sfm))
-        ate = relative_ate(given.c2w, track.c2w) if given is not None and cfg.compare_given else None
+        ate = relative_ate(given.c2w, track.c2w) if given is not None else None
         return track, ate
 
     def process(self, item: dict) -> dict:
