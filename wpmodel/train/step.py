@@ -27,6 +27,7 @@ import torch
 from torch import Tensor, nn
 
 from manifests.layout import FRAMES_PER_LATENT
+from wpmodel.data.collate import to_unit_range
 from wpmodel.dit.flow import add_noise, flow_loss, sample_chunk_timesteps, velocity_target
 from wpmodel.dit.prope import normalize_intrinsics
 from wpmodel.memory.window import TrainingWindow, merge_timesteps, sample_training_window
@@ -63,7 +64,7 @@ def rigid_inverse(c2w: Tensor) -> Tensor:
 def encode_video(vae: Any, video: Tensor, generator: torch.Generator | None = None) -> Tensor:
     """Video [B, T, 3, H, W] in [-1, 1] (or uint8) -> normalised latents [B, T_lat, C, h, w] float32."""
     if video.dtype == torch.uint8:
-        video = video.float() / 127.5 - 1.0
+        video = to_unit_range(video)
     post = vae.encode(video.permute(0, 2, 1, 3, 4).float())  # posterior over [B, C, t, h, w]
     eps = torch.randn(post.mean.shape, generator=generator, dtype=post.mean.dtype).to(post.mean.device)
     z = vae.normalize(post.mean + post.std * eps)

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from wpmodel.data.collate import to_unit_range
 from wpmodel.vae.interface import VideoAutoencoder
 
 
@@ -19,7 +20,7 @@ def as_video(batch: Tensor | dict[str, Any]) -> Tensor:
             raise KeyError(f"batch has no 'video' (keys: {sorted(batch)})")
         video = batch["video"]
         if video.dtype == torch.uint8:  # the shard reader's default: [0, 255] -> [-1, 1]
-            video = video.float().div_(127.5).sub_(1.0)
+            video = to_unit_range(video)
         return video.permute(0, 2, 1, 3, 4)
     return batch
 

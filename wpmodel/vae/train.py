@@ -24,6 +24,7 @@ import torch
 from torch import Tensor
 
 from manifests.atomic import atomic_write_text
+from wpmodel.data.collate import to_unit_range
 from wpmodel.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from wpmodel.train.ema import EMA
 from wpmodel.vae.causal_vae import VideoVAE
@@ -66,7 +67,7 @@ def prepare_video(batch: dict[str, Any], cfg: TrainVAEConfig, device: torch.devi
     video = torch.as_tensor(batch["video"])
     if video.ndim != 5 or video.shape[2] != 3:
         raise ValueError(f"batch video must be [B, T, 3, H, W], got {tuple(video.shape)}")
-    video = video.float() / 127.5 - 1.0 if video.dtype == torch.uint8 else video.float()
+    video = to_unit_range(video) if video.dtype == torch.uint8 else video.float()
     video = video.permute(0, 2, 1, 3, 4)  # [B, 3, T, H, W]
     t, h, w = video.shape[2:]
     nt = cfg.num_frames or 1 + 4 * ((t - 1) // 4)
