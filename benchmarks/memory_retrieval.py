@@ -108,7 +108,7 @@ def time_indexed(c2w: np.ndarray, hs: list[int]) -> tuple:
 
 def bench(kind: str, n: int, queries: int, exact_queries: int, method: str) -> dict:
     """Exact vs indexed retrieval for the chunk after each of ``queries`` history lengths near ``n``."""
-    from wpmodel.memory.fov import _candidates, default_points, query_points, relative_poses
+    from manifests.fov import _candidates, default_points, query_points, relative_poses
     from wpmodel.memory.retrieval import candidate_starts
 
     c2w = make_path(kind, n + 4 * queries + 4)

@@ -9,7 +9,7 @@ visibility bitsets over world-fixed points, ``grid``, built once per latent; fas
 """
 
 from wpmodel.memory.context import ContextPlan, build_context, reframe
-from wpmodel.memory.fov import default_points, fov_similarity, fov_similarity_batch, sample_ball_points
+from manifests.fov import default_points, fov_similarity, fov_similarity_batch, sample_ball_points
 from wpmodel.memory.grid import PointGrid
 from wpmodel.memory.index import MemoryIndex
 from wpmodel.memory.retrieval import build_index, candidate_starts, chunk_scores, retrieve_memory_chunks

@@ -1,6 +1,6 @@
 """Incremental FOV-overlap index: per-camera visibility bitsets over world-fixed points, built once.
 
-The release's similarity (``fov.py``) samples points around each query camera, so every query
+The release's similarity (``manifests/fov.py``) samples points around each query camera, so every query
 transforms those points into every nearby historical camera: ~0.2 ms per nearby camera, seconds per
 query on revisit-heavy paths with a 10k-latent history. Here the sample points are fixed in the world
 (``grid.PointGrid``: hash-grid cells of ~2 m at the release's density), and each historical camera's
@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from wpmodel.memory.fov import half_fov_tangents
+from manifests.fov import half_fov_tangents
 from wpmodel.memory.grid import PointGrid, pack_cells, release_density
 
 _CAM_BLOCK = 64  # cameras per batched transform: bounds the [rows, 3, P] temporaries

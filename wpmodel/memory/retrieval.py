@@ -3,7 +3,7 @@
 Release rule (REFERENCE.md section 1): candidates are the chunk starts ``h`` whose chunk lies wholly
 before the temporal window (the last ``temporal_chunks`` chunks); each is scored by
 ``mean over the query latents q of ((1 - sim(q, h)) + (1 - sim(q, h + 2))) / 2`` with the
-point-sampling FOV similarity (``fov.py``); lowest score first. Only latents h and h + 2 of each
+point-sampling FOV similarity (``manifests/fov.py``); lowest score first. Only latents h and h + 2 of each
 candidate chunk are ever transformed, and all of them in one batch per query latent.
 ``method="worldmem"`` swaps the ranking for WorldMem's greedy coverage pick (``worldmem.py``).
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wpmodel.memory.fov import fov_similarity_batch, resolve_points
+from manifests.fov import fov_similarity_batch, resolve_points
 from wpmodel.memory.index import MemoryIndex
 
 FOV_DEG = (60.0, 35.0)  # the release's retrieval FOV (full angles, degrees)

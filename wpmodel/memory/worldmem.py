@@ -5,14 +5,14 @@ Each round picks the candidate chunk with the highest
 latents' in-view sample points not yet covered that the chunk's cameras (latents h and h + 2) see
 (mean over query latents and the two cameras); the points the picked chunk sees are then removed,
 so the next pick favours views of what is still uncovered. Same sample points and FOV test as
-``fov.py``.
+``manifests/fov.py``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from wpmodel.memory.fov import query_points, relative_poses, visible_masks
+from manifests.fov import query_points, relative_poses, visible_masks
 
 
 def worldmem_select(

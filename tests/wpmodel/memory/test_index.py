@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from wpmodel.memory.fov import fov_similarity_batch
+from manifests.fov import fov_similarity_batch
 from wpmodel.memory.index import MemoryIndex
 from wpmodel.memory.retrieval import chunk_scores, retrieve_memory_chunks
 

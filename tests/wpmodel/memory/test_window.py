@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from wpmodel.memory.fov import sample_ball_points
+from manifests.fov import sample_ball_points
 from wpmodel.memory.window import latent_c2w, merge_timesteps, sample_training_window
 
 PTS = sample_ball_points(10_000, 8.0, np.random.default_rng(0))  # fewer points keep the tests fast

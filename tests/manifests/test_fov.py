@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from wpmodel.memory.fov import default_points, fov_similarity, fov_similarity_batch, sample_ball_points
+from manifests.fov import default_points, fov_similarity, fov_similarity_batch, sample_ball_points
 
 
 def reference_similarity(query, hist, points, fov_deg=(60.0, 35.0), max_dist=8.0):

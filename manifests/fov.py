@@ -1,5 +1,9 @@
 """FOV-overlap similarity between cameras by point sampling (the WorldPlay release's retrieval measure).
 
+A contract shared by both sides: wpmodel's memory retrieval ranks history with it, and wpdata's
+trajectory generator reports a render's ``revisit_fraction`` (the ``renders`` manifest) with it, so
+the data measures revisits exactly the way the model retrieves them.
+
 Around the query camera, ``num_points`` points are sampled uniformly in a ball of radius ``radius``
 (in the query camera's frame, so "rebase all poses so the current camera is the identity"). A point is
 in a camera's view when, in that camera's OpenCV frame (x right, y down, z forward), its yaw
