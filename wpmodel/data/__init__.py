@@ -4,7 +4,8 @@ Modules: ``decode`` (mp4 bytes -> frames, PyAV), ``window`` (chunk-aligned windo
 ``sample`` (raw sample -> TrainSample, bad samples counted), ``stats`` (SkipCounter), ``collate``
 (batches), ``loader`` (ShardReader / Loader / make_loader: split by rank and worker), ``tar_reader``
 (local shards via mmap, members as zero-copy views), ``safetensors_view`` (zero-copy safetensors),
-``npy`` (cached-header .npy views).
+``npy`` (cached-header .npy views), ``latent_slab`` (latent windows ``preadv``-ed from local shards
+straight into the batch; batch buffers reused once dropped).
 
 Batches: ``video`` uint8 [B, T, 3, H, W] (normalise on the device with ``to_unit_range``) or
 ``latents`` [B, T_lat, C, h, w] in their stored dtype, ``c2w`` [B, T, 4, 4], ``K`` [B, T, 3, 3],

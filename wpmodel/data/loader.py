@@ -29,6 +29,7 @@ from webdataset.utils import pytorch_worker_info
 from wids.wids_specs import load_dsdesc_and_resolve, urldir
 
 from wpmodel.data.collate import collate
+from wpmodel.data.latent_slab import BatchPool
 from wpmodel.data.sample import CAPTION_DIM, SampleConfig, decode_sample
 from wpmodel.data.stats import SkipCounter
 from wpmodel.data.tar_reader import iter_samples
@@ -151,14 +152,15 @@ class ShardReader(IterableDataset):
         if self.shuffle_buffer > 1:
             rng = random.Random(f"{self.seed}:{self.epoch}:{self.rank}:{worker}")
             samples = _shuffle(samples, self.shuffle_buffer, self.shuffle_buffer, rng=rng)
+        pool = BatchPool()  # in-process batches reuse their buffers once the caller drops them
         batch = []
         for s in samples:
             batch.append(s)
             if len(batch) == self.batch_size:
-                yield collate(batch, self.video_dtype)
+                yield collate(batch, self.video_dtype, pool)
                 batch = []
         if batch and not self.drop_last:
-            yield collate(batch, self.video_dtype)
+            yield collate(batch, self.video_dtype, pool)
         yield {STATS_KEY: counter.as_dict()}
 
 

@@ -33,8 +33,9 @@ _DTYPES = {
 }
 
 
-def load_safetensors(data: bytes | bytearray | memoryview) -> dict[str, torch.Tensor]:
-    """Tensors of a safetensors buffer, viewing it where it is writable; raises ValueError if malformed."""
+def safetensors_layout(data: bytes | bytearray | memoryview) -> dict[str, tuple[str, list[int], int]]:
+    """``{name: (safetensors dtype, shape, byte offset of its data in data)}``, every entry checked to
+    fit; raises ValueError if malformed."""
     view = memoryview(data)
     if len(view) < 8:
         raise ValueError(f"{len(view)} bytes are too short for a safetensors header")
@@ -48,19 +49,28 @@ def load_safetensors(data: bytes | bytearray | memoryview) -> dict[str, torch.Te
     if not isinstance(header, dict):
         raise ValueError("header is not a JSON object")
     base, size = 8 + n, len(view) - 8 - n
-    writable = not view.readonly
     out = {}
     for name, info in header.items():
         if name == "__metadata__":
             continue
         try:
-            dtype, shape, (begin, end) = _DTYPES[info["dtype"]], info["shape"], info["data_offsets"]
+            dtype, shape, (begin, end) = info["dtype"], list(info["shape"]), info["data_offsets"]
+            itemsize = np.dtype(_DTYPES[dtype]).itemsize
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"tensor {name!r}: bad header entry {info!r}") from exc
-        count = math.prod(shape)
-        if not 0 <= begin <= end <= size or end - begin != count * np.dtype(dtype).itemsize:
-            raise ValueError(f"tensor {name!r}: offsets {[begin, end]} do not fit {shape} {info['dtype']}")
-        arr = np.frombuffer(view, dtype=dtype, count=count, offset=base + begin).reshape(shape)
+        if not 0 <= begin <= end <= size or end - begin != math.prod(shape) * itemsize:
+            raise ValueError(f"tensor {name!r}: offsets {[begin, end]} do not fit {shape} {dtype}")
+        out[name] = (dtype, shape, base + begin)
+    return out
+
+
+def load_safetensors(data: bytes | bytearray | memoryview) -> dict[str, torch.Tensor]:
+    """Tensors of a safetensors buffer, viewing it where it is writable; raises ValueError if malformed."""
+    view = memoryview(data)
+    writable = not view.readonly
+    out = {}
+    for name, (dtype, shape, offset) in safetensors_layout(view).items():
+        arr = np.frombuffer(view, dtype=_DTYPES[dtype], count=math.prod(shape), offset=offset).reshape(shape)
         t = torch.from_numpy(arr if writable else arr.copy())
-        out[name] = t.view(torch.bfloat16) if info["dtype"] == "BF16" else t
+        out[name] = t.view(torch.bfloat16) if dtype == "BF16" else t
     return out

@@ -29,8 +29,9 @@ import torch
 from manifests.actions import NUM_ACTIONS
 from manifests.layout import MEMBERS, num_latents
 from wpmodel.data.decode import DecodeError, decode_mp4, to_unit_planar
+from wpmodel.data.latent_slab import LatentSlab
 from wpmodel.data.npy import load_npy
-from wpmodel.data.safetensors_view import load_safetensors
+from wpmodel.data.safetensors_view import load_safetensors, safetensors_layout
 from wpmodel.data.stats import SkipCounter
 from wpmodel.data.window import (
     CHUNK_LATENTS,
@@ -77,7 +78,9 @@ class TrainSample:
     has_caption: bool
     window_start: int  # first video frame of the window within the sample
     frames: np.ndarray | None = None  # [T, H, W, 3] uint8 RGB as decoded; see ``video``
-    latents: torch.Tensor | None = None  # [T_lat, C, h, w] strided view, stored dtype (of [C, T_lat, h, w])
+    # [T_lat, C, h, w] in the stored dtype: a strided view of [C, T_lat, h, w] bytes, or (local shards) a
+    # LatentSlab that collate reads from the file straight into the batch (``latent_slab.materialize``)
+    latents: torch.Tensor | LatentSlab | None = None
     meta: dict[str, Any] = field(default_factory=dict)  # the sample's json
 
     @property
@@ -147,6 +150,15 @@ def _latent_window(full: torch.Tensor, s: int, L: int) -> torch.Tensor:
     return full[:, s : s + L].permute(1, 0, 2, 3)
 
 
+def _latent_slab(raw: dict[str, Any], member: memoryview | bytes, s: int, L: int) -> LatentSlab | None:
+    """The window as a LatentSlab when the sample came from a local shard (file offsets known)."""
+    at = raw.get("__offsets__", {}).get("latent.safetensors")
+    if at is None:
+        return None
+    dtype, shape, offset = safetensors_layout(member)["latent"]
+    return LatentSlab(str(raw["__url__"]), at + offset, dtype, tuple(shape), s, L)
+
+
 def parse_sample(
     raw: dict[str, Any], cfg: SampleConfig, epoch: int = 0, counter: SkipCounter | None = None
 ) -> TrainSample:
@@ -182,7 +194,9 @@ def parse_sample(
         ok = full is not None and full.ndim == 4 and full.shape[1] == total
         shape = None if full is None else list(full.shape)
         _check(ok, "latent.safetensors", where, f"'latent' must be [C, {total}, h, w], got {shape}")
-        lat = _latent_window(full, s, L)  # [T_lat, C, h, w]
+        lat = _latent_slab(raw, m["latent.safetensors"], s, L) or _latent_window(
+            full, s, L
+        )  # [T_lat, C, h, w]
     else:
         try:
             dec = decode_mp4(m["mp4"], f0, f0 + n, cfg.size, cfg.decode_threads, name=where)

@@ -92,8 +92,9 @@ def looks_like_tar(buf: memoryview | bytes) -> bool:
     return len(buf) >= BLOCK and bytes(buf[257:262]) == b"ustar" and _checksum_ok(buf[:BLOCK])
 
 
-def iter_members(buf: memoryview, where: str) -> Iterator[tuple[str, memoryview]]:
-    """(name, data view) of every regular member of the tar in ``buf``; raises tarfile.ReadError."""
+def iter_members(buf: memoryview, where: str) -> Iterator[tuple[str, int, memoryview]]:
+    """(name, byte offset of its data in the tar, data view) of every regular member of the tar in
+    ``buf``; raises tarfile.ReadError."""
     off, end, long_name, pax = 0, len(buf), None, None
     while off + BLOCK <= end:
         head = buf[off : off + BLOCK]
@@ -125,7 +126,7 @@ def iter_members(buf: memoryview, where: str) -> Iterator[tuple[str, memoryview]
                 name = _cstr(head[345:500]) + "/" + name
         long_name = pax = None
         if kind in _REGULAR:
-            yield name, buf[start : start + size]
+            yield name, start, buf[start : start + size]
 
 
 def _split(name: str) -> tuple[str | None, str]:
@@ -153,7 +154,7 @@ def _local_samples(url: str, skip: frozenset[str]) -> Iterator[dict[str, Any]]:
         yield from _stock_samples([url], None, skip)
         return
     sample: dict[str, Any] | None = None
-    for name, data in iter_members(buf, url):
+    for name, offset, data in iter_members(buf, url):
         if name.startswith("__") and _META.match(name):
             continue
         key, suffix = _split(name)
@@ -162,10 +163,11 @@ def _local_samples(url: str, skip: frozenset[str]) -> Iterator[dict[str, Any]]:
         if sample is None or key != sample["__key__"]:
             if sample is not None:
                 yield sample
-            sample = {"__key__": key, "__url__": url}
+            sample = {"__key__": key, "__url__": url, "__offsets__": {}}
         if suffix in sample:
             raise ValueError(f"{url}: duplicate member {name!r} in sample {key!r}")
         sample[suffix] = data
+        sample["__offsets__"][suffix] = offset
     if sample is not None:
         yield sample
 
@@ -184,7 +186,9 @@ def _stock_samples(
 def iter_samples(
     urls: Iterable[str], handler: Handler | None = None, skip: Iterable[str] = ()
 ) -> Iterator[dict[str, Any]]:
-    """Samples ``{"__key__", "__url__", suffix: memoryview | bytes}`` of the shards in order.
+    """Samples ``{"__key__", "__url__", suffix: memoryview | bytes}`` of the shards in order; samples of
+    local shards also carry ``"__offsets__": {suffix: byte offset of the member's data in the file}``
+    (the latent reader ``preadv``s windows straight into the batch from there).
 
     Members whose suffix is in ``skip`` are left out (and, in local shards, never read). An error in a shard goes to ``handler`` (True:
     go on with the next shard; without a handler it raises); local shards use the mmap reader above.
