@@ -10,11 +10,15 @@ the path's latents 1, 2, ... follow as the generated chunks, the last chunk padd
 Intrinsics: square pixels, principal point at the centre, ``--hfov`` degrees.
 A caption of "" is the zero embedding (what the trainer's caption drop feeds), without loading the
 text model.
+``open_session`` (model, VAE, first frame, caption) and ``stream_to_mp4`` (the chunk loop, latencies,
+mp4) are shared with ``wp play`` (``pipelines.commands.play``).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -118,12 +122,31 @@ def _size(text: str | None) -> tuple[int, int] | None:
     return w, h
 
 
-def generate_video(opts: dict[str, Any], echo: Any = print) -> dict[str, Any]:
-    """Run the whole generation for the command's options; returns a summary dict."""
+@dataclass
+class Session:
+    """A loaded model ready to stream: generator, VAE, first frame, its intrinsics and the caption."""
+
+    gen: Any  # StreamingGenerator
+    vae: Any
+    frame: np.ndarray  # [H, W, 3] uint8 first frame at the model's size
+    K: np.ndarray  # [3, 3] pixel intrinsics
+    caption: Any  # [1, caption_dim] tensor
+    chunk: int  # latents per chunk
+    checkpoint: Path
+    device: str
+
+
+def open_session(
+    opts: dict[str, Any], frame: np.ndarray | None = None, K: np.ndarray | None = None
+) -> Session:
+    """Load the DiT and VAE of ``opts`` and prepare the first frame (``opts["first_frame"]`` unless
+    ``frame`` is given, resized to the model's size; K scaled with it, else square pixels at ``hfov``)."""
+    import cv2
     import torch
 
+    from wpdata.geometry import scale_K
     from wpdata.synth.cameras import intrinsics
-    from wpmodel.generate import Mp4Stream, StreamingDecoder, StreamingGenerator, first_chunk_latents
+    from wpmodel.generate import StreamingGenerator
     from wpmodel.generate.load import load_dit
     from wpmodel.vae import load_vae
 
@@ -133,37 +156,63 @@ def generate_video(opts: dict[str, Any], echo: Any = print) -> dict[str, Any]:
     vae = load_vae(opts["vae"], dev).eval()
     dc = model.config
     size = _size(opts["size"]) or (tuple(cfg.data.size) if cfg.data.size else None)
-    frame = read_first_frame(opts["first_frame"], size, vae.spatial_compression * dc.patch_size[1])
+    multiple = vae.spatial_compression * dc.patch_size[1]
+    if frame is None:
+        frame = read_first_frame(opts["first_frame"], size, multiple)
+    else:
+        h, w = frame.shape[:2]
+        W, H = size if size is not None else (w // multiple * multiple, h // multiple * multiple)
+        if W < multiple or H < multiple or W % multiple or H % multiple:
+            raise ValueError(f"first frame size {W}x{H} must be positive multiples of {multiple}")
+        if K is not None:
+            K = scale_K(np.asarray(K, np.float64), W / w, H / h)
+        frame = frame if (W, H) == (w, h) else cv2.resize(frame, (W, H), interpolation=cv2.INTER_AREA)
     H, W = frame.shape[:2]
-    first_c2w, actions, c2w = camera_schedule(opts["keys"], opts["path"], dc.chunk_latents, opts["chunks"])
+    K = intrinsics(W, H, opts["hfov"]) if K is None else np.asarray(K, np.float64)
     caption = torch.from_numpy(embed_caption(opts["caption"], dc.caption_dim))
     gen = StreamingGenerator(
         model, vae, steps=opts["steps"], shift=opts["shift"], memory=opts["memory"],
         time_mode=opts["time_mode"], device=dev, seed=opts["seed"],
     )  # fmt: skip
-    echo(f"checkpoint {ckpt}; {W}x{H}; {len(actions) // dc.chunk_latents} chunks; memory {gen.memory}")
-    decoder = StreamingDecoder(vae)
+    return Session(gen, vae, frame, K, caption, int(dc.chunk_latents), ckpt, dev)
+
+
+def stream_to_mp4(
+    s: Session,
+    first_c2w: np.ndarray,  # [chunk, 4, 4]
+    chunks: Iterable[tuple[np.ndarray, np.ndarray]],  # (actions [chunk], c2w [chunk, 4, 4]) per chunk
+    out: Path,
+    fps: float,
+    echo: Any = print,
+) -> dict[str, Any]:
+    """Generate chunk after chunk, writing each to the mp4 as it finishes; per-chunk latency and
+    frames/s printed; returns a summary dict."""
+    from wpmodel.generate import Mp4Stream, StreamingDecoder, first_chunk_latents
+
+    gen, decoder = s.gen, StreamingDecoder(s.vae)
     t0 = time.perf_counter()
-    with Mp4Stream(opts["out"], opts["fps"]) as mp4:
-        first = first_chunk_latents(vae, frame, dc.chunk_latents, dev)
-        gen.start(first, caption, first_c2w, intrinsics(W, H, opts["hfov"]))
+    with Mp4Stream(out, fps) as mp4:
+        first = first_chunk_latents(s.vae, s.frame, s.chunk, s.device)
+        gen.start(first, s.caption, first_c2w, s.K)
         n_first = len(first_frames := decoder.decode(first))
         mp4.write(first_frames)
-        for k, lat in enumerate(gen.stream(actions, c2w), start=1):
+        for k, (acts, c2w) in enumerate(chunks, start=1):
+            lat = gen.next_chunk(acts, c2w)
             t_dec = time.perf_counter()
             frames = decoder.decode(lat)
             mp4.write(frames)
             rec = gen.records[-1]
             echo(
                 f"chunk {k}: {1000 * rec.latency_s:.1f} ms generate ({1000 * rec.retrieval_s:.1f} ms retrieval), "
-                f"{1000 * (time.perf_counter() - t_dec):.1f} ms decode+write, {len(frames)} frames, "
+                f"{1000 * (time.perf_counter() - t_dec):.1f} ms decode+write, {len(frames)} frames "
+                f"({len(frames) / rec.latency_s:.1f} frames/s), "
                 f"context {len(rec.plan.context)} latents, retrieved {list(rec.plan.retrieved)}"
             )
     total = time.perf_counter() - t0
     gen_s = sum(gen.latencies)
     new_frames = mp4.num_frames - n_first  # frames of the generated chunks
     summary = {
-        "out": str(opts["out"]), "frames": mp4.num_frames, "chunks": len(gen.records), "seconds": total,
+        "out": str(out), "frames": mp4.num_frames, "chunks": len(gen.records), "seconds": total,
         "mean_chunk_ms": 1000 * gen_s / max(len(gen.records), 1),
         "generated_fps": new_frames / gen_s if gen_s else float("nan"), "end_to_end_fps": new_frames / total,
     }  # fmt: skip
@@ -173,6 +222,17 @@ def generate_video(opts: dict[str, Any], echo: Any = print) -> dict[str, Any]:
         f"{summary['end_to_end_fps']:.1f} frames/s end to end (decode and mp4 included)"
     )
     return summary
+
+
+def generate_video(opts: dict[str, Any], echo: Any = print) -> dict[str, Any]:
+    """Run the whole generation for the command's options; returns a summary dict."""
+    s = open_session(opts)
+    H, W = s.frame.shape[:2]
+    first_c2w, actions, c2w = camera_schedule(opts["keys"], opts["path"], s.chunk, opts["chunks"])
+    echo(f"checkpoint {s.checkpoint}; {W}x{H}; {len(actions) // s.chunk} chunks; memory {s.gen.memory}")
+    c = s.chunk
+    chunks = ((actions[i : i + c], c2w[i : i + c]) for i in range(0, len(actions), c))
+    return stream_to_mp4(s, first_c2w, chunks, opts["out"], opts["fps"], echo)
 
 
 def command(
