@@ -4,8 +4,8 @@
     python benchmarks/tune_overlay.py /work/val_defects --pipeline      # analyse_span + decide, no cache
 
 Each clip goes through the pipeline's analysis path: `analyse_span(path, 0, n, AnalysisConfig(crowd=False))`
-(with --pipeline), or the same decode + `estimate_motion` + `detect_overlays` with the decoded frames
-and motion cached per clip (default; fast re-runs while tuning the overlay pass). The decision is
+(with --pipeline), or the same decode (reference frames only, as the pipeline; --all-frames decodes
+every frame) + `estimate_motion` + `detect_overlays` with the decoded frames and motion cached per clip (default; fast re-runs while tuning the overlay pass). The decision is
 `decide` with the default `CurationThresholds` (``--evidence`` overrides min_overlay_evidence): a clip
 is flagged with every ``overlay:<kind>`` reason it gets. Prints a confusion table (true label x
 droppable kind flagged), recall / precision per overlay class (watermark = watermark|logo), the
@@ -61,12 +61,14 @@ def _overlaps(a, b) -> bool:
     return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 
 
-def _frames_and_track(path: Path, cache: Path | None, fps: float) -> tuple[np.ndarray, MotionTrack]:
-    f = None if cache is None else cache / f"{path.stem}.fps{fps:g}.npz"
+def _frames_and_track(
+    path: Path, cache: Path | None, fps: float, nonref: bool
+) -> tuple[np.ndarray, MotionTrack]:
+    f = None if cache is None else cache / f"{path.stem}.fps{fps:g}{'.nonref' if nonref else ''}.npz"
     if f is not None and f.exists():
         d = np.load(f)
         return d["gray"], MotionTrack(**{k: d[k] for k in MotionTrack.__dataclass_fields__})
-    gray = sample_frames(path, analysis_fps=fps, width=320).gray  # [N, 180, 320] uint8
+    gray = sample_frames(path, analysis_fps=fps, width=320, skip_nonref=nonref).gray  # [N, 180, 320] uint8
     track = estimate_motion(gray)
     if f is not None:
         f.parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +82,7 @@ def _analyse(path: Path, args: argparse.Namespace) -> tuple[dict, float, tuple[i
         n = probe(path).num_frames
         out = analyse_span(path, 0, n, AnalysisConfig(crowd=False, analysis_fps=args.fps))
         return out, float("nan"), (180, 320)
-    gray, track = _frames_and_track(path, args.cache, args.fps)
+    gray, track = _frames_and_track(path, args.cache, args.fps, not args.all_frames)
     t0 = time.perf_counter()
     res = detect_overlays(gray, track)
     ms = 1000 * (time.perf_counter() - t0)
@@ -100,6 +102,9 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=None, help="folder caching analysis frames + motion")
     ap.add_argument("--pipeline", action="store_true", help="run analyse_span itself (no cache, slower)")
     ap.add_argument("--fps", type=float, default=AnalysisConfig().analysis_fps, help="analysis_fps")
+    ap.add_argument(
+        "--all-frames", action="store_true", help="decode every frame (the pipeline skips non-reference ones)"
+    )
     ap.add_argument("--evidence", type=float, default=None, help="min_overlay_evidence (default: decide's)")
     ap.add_argument("--decode-sample", type=int, default=6, help="clips whose full decode is timed")
     ap.add_argument("-v", "--verbose", action="store_true")

@@ -11,7 +11,9 @@ persistence g_i . g_{i+1} of scene edges parallel to the motion and of smooth te
 null g_i . gpred_{i+1} and cancels; an overlay stays put and does not cancel. A static camera makes the
 null equal to the fixed term, so it gives no evidence (such pairs are skipped outright). Evidence is a
 per-pixel t statistic over the pairs, thresholded, cleaned with morphology and split into connected
-components; `overlay_kinds` guesses each region's kind and finds letterbox bars. The pass is written
+components; `overlay_kinds` guesses each region's kind and finds letterbox bars. Each region carries its
+temporal std relative to the whole frame and (H6) to a ring of scene around its box, the local
+reference an opacity estimate needs (an overlay of opacity a keeps 1 - a of the variation beneath it). The pass is written
 here with OpenCV primitives because no library offers this fixed-versus-moving gradient test.
 """
 
@@ -39,6 +41,8 @@ MIN_HOT_PX = 25  # hot pixels a region needs at 320x180 (scaled with the frame a
 CLOSE_PX = 7  # closing kernel joining text strokes into one region (at 320 px width)
 BOX_PAD_PX = 2
 MIN_REGION_EVIDENCE = 0.3  # regions weaker than this are not reported at all
+RING_PX = 6  # width (at 320 px) of the ring around a region whose temporal std is the local reference
+LOCAL_EPS = 2.0  # gray levels added to both stds of a local ratio (a calm or clipped scene tells nothing)
 DUTY_E = 4.0  # per-pair evidence (gray level^2) above which a pixel counts as persisting in that pair
 
 
@@ -168,6 +172,8 @@ def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray) -> list[Region]:
     diff = np.abs(np.diff(gray.astype(np.int16), axis=0))  # [N-1, h, w] frame-to-frame change
     scene_diff = diff.reshape(len(diff), -1).mean(axis=1) + 1.0  # [N-1]
     scene_std = float(np.median(tstd)) + 1e-6
+    others = cv2.dilate(blob, np.ones((5, 5), np.uint8)) > 0  # [h, w] bool, every region and its edge
+    ring_px = max(3, int(round(RING_PX * w / 320)))
     out = []
     for c in range(1, num):
         x, y, bw, bh, _ = stats[c]
@@ -177,6 +183,11 @@ def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray) -> list[Region]:
             continue
         x0, y0 = max(0, x - BOX_PAD_PX), max(0, y - BOX_PAD_PX)
         x1, y1 = min(w, x + bw + BOX_PAD_PX), min(h, y + bh + BOX_PAD_PX)
+        ring = np.zeros((h, w), bool)
+        ring[max(0, y - ring_px) : y + bh + ring_px, max(0, x - ring_px) : x + bw + ring_px] = True
+        ring[y0:y1, x0:x1] = False  # the scene around the box, not what it encloses
+        ring &= ~others
+        local = float(np.median(tstd[ring])) if ring.sum() >= min_hot else scene_std
         out.append(
             Region(
                 box=(x0 / w, y0 / h, x1 / w, y1 / h),
@@ -186,6 +197,10 @@ def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray) -> list[Region]:
                 duty=float(np.median(duty[sel])),
                 blob_std_ratio=float(np.median(tstd[labels == c])) / scene_std,
                 spike=_spike(diff[:, sel], scene_diff),
+                local_ratio=(float(np.median(tstd[sel])) + LOCAL_EPS) / (local + LOCAL_EPS),
+                blob_local_ratio=(float(np.median(tstd[labels == c])) + LOCAL_EPS) / (local + LOCAL_EPS),
+                box_local_ratio=(float(np.median(tstd[y : y + bh, x : x + bw])) + LOCAL_EPS)
+                / (local + LOCAL_EPS),
             )
         )
     return out

@@ -3,6 +3,19 @@
 Letterbox / pillarbox bars carry no gradients inside, so the persistence test of `overlay` cannot see
 them; they are found here as dark rows / columns at the frame edges that stay uniform in every frame.
 Plain numpy rules: no library classifies overlay regions by layout.
+
+Opacity is judged against a LOCAL reference (rule change, H6): an overlay of opacity a keeps (1 - a) of
+the scene's temporal variation at its place, so a region is an opaque panel (HUD, minimap, solid logo)
+when the temporal std over its bounding box is well below that of a ring of scene around it
+(`Region.box_local_ratio` < OPAQUE_BOX_RATIO). The earlier reference, the whole frame's median std,
+called faint watermarks opaque wherever the local scene was calmer than the frame (sky, ground) and
+missed translucent panels over busy texture. The box (not the hot pixels) is used because text strokes
+cover a small part of their box (a text watermark stays near 1 whatever its opacity) while a panel
+fills most of its box; measured on the tuning sets: watermarks 0.76-1.12, minimaps 0.28-0.47.
+A region whose hot pixels vary more than the ring around them (`local_ratio` > CHANGING_LOCAL_RATIO)
+has content of its own that changes (a subtitle cue); translucent static marks stay below 1.
+Position and shape cues are kept: bars along an edge are HUD at any opacity, changing text in the
+bottom-centre band is subtitles, a lone small opaque corner element is a logo.
 """
 
 from __future__ import annotations
@@ -13,8 +26,9 @@ import numpy as np
 
 __all__ = ["Region", "classify_region", "classify_regions", "detect_letterbox", "letterbox_boxes"]
 
-OPAQUE_STD_RATIO = 0.55  # region temporal std / scene temporal std below this: the overlay hides the scene
-CHANGING_STD_RATIO = 1.15  # ... above this: the overlay itself changes (subtitle cues)
+OPAQUE_BOX_RATIO = 0.6  # box temporal std / ring std below this: the overlay hides the scene (a >~ 0.4)
+CHANGING_STD_RATIO = 1.15  # hot-pixel temporal std / the frame's median above this: the overlay changes
+CHANGING_LOCAL_RATIO = 1.15  # ... or / the ring's above this (cues over a calm part of the picture)
 CHANGE_SPIKE = 3.5  # region change jumping this far above its typical level: new content (a cue)
 BAR_MIN_CONTRAST = 15.0  # a bar is darker than the picture's median level by at least this
 BAR_MIN_FRAC = 0.04  # letterbox bar thickness at least this fraction of the frame side
@@ -35,6 +49,9 @@ class Region:
     duty: float = 1.0  # median fraction of pairs in which the hot pixels persisted
     blob_std_ratio: float = 1.0  # as std_ratio over the whole closed region (strokes and what lies between)
     spike: float = 1.0  # largest jump of the region's own change over its typical level (scene-relative)
+    local_ratio: float = 1.0  # median temporal std at the hot pixels / that of a ring around the region
+    blob_local_ratio: float = 1.0  # as local_ratio over the whole closed region
+    box_local_ratio: float = 1.0  # as local_ratio over the region's whole bounding box
 
 
 def classify_region(r: Region) -> str:
@@ -43,13 +60,16 @@ def classify_region(r: Region) -> str:
     bw, bh = x1 - x0, y1 - y0
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     # the overlay's own content changes (cues come and go): its pixels jump in a few frames, or vary more
-    # than the scene does; an opaque panel (std well below the scene's) is UI, not text over the picture
-    changing = r.spike >= CHANGE_SPIKE or r.std_ratio > CHANGING_STD_RATIO
+    # than the scene does; an opaque panel (box std well below the ring's) is UI, not text over the picture
+    changing = (
+        r.spike >= CHANGE_SPIKE or r.std_ratio > CHANGING_STD_RATIO or r.local_ratio > CHANGING_LOCAL_RATIO
+    )
+    opaque = r.box_local_ratio < OPAQUE_BOX_RATIO
     bottom_centre = cy > 0.7 and abs(cx - 0.5) < 0.15 and bh < 0.3 and bw < 0.9
-    if bottom_centre and changing and r.std_ratio >= OPAQUE_STD_RATIO:
+    if bottom_centre and changing and not opaque:
         return "subtitles"  # changing text in the bottom-centre band
     edge_bar = (bw > 0.6 and (y0 < 0.03 or y1 > 0.97)) or (bh > 0.6 and (x0 < 0.03 or x1 > 0.97))
-    if edge_bar or r.std_ratio < OPAQUE_STD_RATIO:
+    if edge_bar or opaque:
         return "hud"  # bars along an edge, or opaque panels / minimaps hiding the scene
     return "watermark"
 

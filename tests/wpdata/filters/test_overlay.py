@@ -73,6 +73,29 @@ def test_faint_logo_is_found_where_it_is(tmp_path: Path) -> None:
     assert res.mask.shape == (H, W) and res.mask[30, 260]
 
 
+def test_faint_mark_over_a_calm_area_is_a_watermark_and_a_panel_is_hud(tmp_path: Path) -> None:
+    frames = _pan_frames().astype(np.float32)  # [T, H, W, 3]
+    calm = frames[:, :60, :200]  # a calm patch (sky-like): a fifth of the texture's variation
+    frames[:, :60, :200] = calm.mean() + 0.2 * (calm - calm.mean())
+    faint = _blend(
+        np.clip(frames, 0, 255).astype(np.uint8), _text_mask((12, 14, 190, 50), "SAMPLE"), 240.0, 0.3
+    )
+    res = _analyse(tmp_path, faint)
+    kinds = [k for b, k in zip(res.boxes, res.kinds, strict=True) if _overlaps(b, (12, 14, 190, 50))]
+    assert kinds and set(kinds) <= {"watermark", "logo"}, (res.boxes, res.kinds)
+    panel = np.zeros((H, W), np.uint8)
+    cv2.rectangle(panel, (200, 70), (280, 140), 255, -1)  # a translucent (opacity 0.7) UI panel
+    res = _analyse(tmp_path, _blend(_pan_frames(), panel, 40.0, 0.7))
+    kinds = [k for b, k in zip(res.boxes, res.kinds, strict=True) if _overlaps(b, (200, 70, 280, 140))]
+    assert kinds and set(kinds) <= {"hud", "logo"}, (res.boxes, res.kinds)
+
+
+def _text_mask(box: tuple[int, int, int, int], text: str) -> np.ndarray:
+    m = np.zeros((H, W), np.uint8)
+    cv2.putText(m, text, (box[0], box[3] - 6), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 255, 2, cv2.LINE_AA)
+    return m
+
+
 def test_clean_pan_has_no_overlay(tmp_path: Path) -> None:
     res = _analyse(tmp_path, _pan_frames())
     assert res.area_fraction < 0.01

@@ -21,13 +21,15 @@ def test_kinds_follow_position_shape_and_opacity() -> None:
     subs = Region(box=(0.3, 0.85, 0.7, 0.96), n_hot=500, t_strength=10.0, std_ratio=1.5)
     corner = Region(box=(0.8, 0.05, 0.95, 0.15), n_hot=100, t_strength=10.0, std_ratio=0.8)
     bar = Region(box=(0.0, 0.88, 1.0, 1.0), n_hot=900, t_strength=10.0, std_ratio=0.9)
-    panel = Region(box=(0.8, 0.05, 0.95, 0.3), n_hot=400, t_strength=10.0, std_ratio=0.2)
+    panel = Region(box=(0.8, 0.05, 0.95, 0.3), n_hot=400, t_strength=10.0, std_ratio=0.2, box_local_ratio=0.3)
     assert classify_region(subs) == "subtitles"
     assert classify_region(corner) == "watermark"
     assert classify_region(bar) == "hud"
     assert classify_region(panel) == "hud"
     assert classify_regions([panel, corner, subs]) == ["hud", "hud", "subtitles"]  # UI comes in sets
-    small_opaque = Region(box=(0.85, 0.05, 0.95, 0.15), n_hot=100, t_strength=10.0, std_ratio=0.2)
+    small_opaque = Region(
+        box=(0.85, 0.05, 0.95, 0.15), n_hot=100, t_strength=10.0, std_ratio=0.2, box_local_ratio=0.3
+    )
     assert classify_regions([small_opaque]) == ["logo"]
 
 
@@ -35,7 +37,22 @@ def test_bottom_centre_text_is_subtitles_only_when_its_content_changes() -> None
     box = (0.3, 0.86, 0.7, 1.0)  # may touch the bottom edge
     cues = Region(box=box, n_hot=500, t_strength=10.0, std_ratio=1.0, spike=6.0)
     fixed = Region(box=box, n_hot=500, t_strength=10.0, std_ratio=1.0, spike=1.5)
-    panel = Region(box=box, n_hot=500, t_strength=10.0, std_ratio=0.3, spike=6.0)
+    panel = Region(box=box, n_hot=500, t_strength=10.0, std_ratio=0.3, spike=6.0, box_local_ratio=0.3)
+    over_calm = Region(box=box, n_hot=500, t_strength=10.0, std_ratio=0.9, spike=1.5, local_ratio=1.5)
     assert classify_region(cues) == "subtitles"
+    assert classify_region(over_calm) == "subtitles"  # varies more than the scene around it
     assert classify_region(fixed) == "watermark"
     assert classify_region(panel) == "hud"
+
+
+def test_opacity_is_judged_against_the_scene_around_the_region() -> None:
+    # a faint mark over a calm spot (sky): far below the frame's typical variation, like its ring
+    faint_on_sky = Region(
+        box=(0.05, 0.05, 0.4, 0.18), n_hot=800, t_strength=10.0, std_ratio=0.3, box_local_ratio=0.85
+    )
+    # a translucent panel over busy texture: as variable as the frame, well below its ring
+    panel_on_texture = Region(
+        box=(0.6, 0.35, 0.8, 0.6), n_hot=400, t_strength=10.0, std_ratio=1.0, box_local_ratio=0.4
+    )
+    assert classify_region(faint_on_sky) == "watermark"
+    assert classify_region(panel_on_texture) == "hud"

@@ -46,6 +46,19 @@ def test_short_span_and_unreliable_tracks_are_gated(tmp_path, shaky_frames):
     assert np.isnan(motion_amount(track, a.times, 320)) and shake_score(track, a.times) == 0.0
 
 
+def test_shake_that_defeats_most_fits_is_still_scored(tmp_path, shaky_frames):
+    a = sample_frames(write_mp4(tmp_path / "shaky.mp4", shaky_frames, 15.0))
+    track = estimate_motion(a.gray)
+    keep = np.flatnonzero(track.reliable)
+    track.reliable[:] = False
+    n = int(np.ceil(0.2 * len(track)))  # a fifth of the pairs fitted, as strong jitter leaves
+    track.reliable[keep[np.linspace(0, len(keep) - 1, n).round().astype(int)]] = True
+    assert 0.15 <= reliable_fraction(track) < 0.25
+    assert shake_score(track, a.times) > 2.3
+    track.reliable[keep[1:]] = False  # almost nothing fitted: motion unknown, no score
+    assert reliable_fraction(track) < 0.15 and shake_score(track, a.times) == 0.0
+
+
 def test_euroc_standing_camera_is_static():
     if not EUROC.exists():
         pytest.skip(f"EuRoC micro sequence not present at {EUROC}")
