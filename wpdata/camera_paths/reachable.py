@@ -3,7 +3,8 @@
 Up is the mean of the cameras' -y axes (OpenCV: y points down in the image); the ground plane is
 orthogonal to it with a right-handed frame (e1, e2, up). The reachable region is the 2D convex hull of
 the camera centres in that plane shrunk by a margin (a point is inside when its distance to every
-hull edge line is >= the margin), the walking height band spans the camera centres' heights, and the
+hull edge line is >= the margin; the margin is capped at a quarter of the hull's width, so that a
+walk-through scene whose cameras follow a narrow corridor keeps the middle of that corridor), the walking height band spans the camera centres' heights, and the
 scene's scale is the camera extent (the hull's diameter): every scale-free parameter is a fraction
 of it. Clearance is the distance from a camera centre to the nearest scene point (open3d KDTreeFlann).
 """
@@ -107,11 +108,13 @@ def reachable_region(c2w: np.ndarray, margin_frac: float = 0.1) -> Reachable:
         raise ValueError(f"camera centres span no area in the ground plane: {exc}") from exc
     verts = uv[hull.vertices]  # [V, 2]
     extent = float(np.linalg.norm(verts[:, None] - verts[None], axis=-1).max())
+    width = float((-(verts @ hull.equations[:, :2].T + hull.equations[:, 2])).max(axis=0).min())  # min caliper
+    margin = min(margin_frac * extent, 0.25 * width)
     fwd = c2w[:, :3, 2]  # [N, 3]
     pitch = float(np.median(np.arcsin(np.clip(fwd @ up, -1.0, 1.0))))
     return Reachable(
         up, e1, e2, origin, hull.equations.copy(), uv, (float(h.min()), float(h.max())),
-        extent, margin_frac * extent, pitch,
+        extent, margin, pitch,
     )  # fmt: skip
 
 

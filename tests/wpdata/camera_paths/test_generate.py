@@ -61,8 +61,20 @@ def test_unknown_kind_and_empty_region(room_scene) -> None:
     cams, pts = room_scene
     with pytest.raises(ValueError, match="unknown trajectory kind"):
         generate_trajectory(cams, pts, "spiral", 0, 30, FPS)
-    with pytest.raises(ValueError, match="empty"):
-        generate_trajectory(cams, pts, "loop", 0, 30, FPS, limits=PathLimits(margin_frac=0.6))
+    line = cams.copy()
+    line[:, :3, 3] = np.linspace(0, 1, len(cams))[:, None] * np.array([1.0, 0.0, 0.0])  # collinear centres
+    with pytest.raises(ValueError, match="span no area"):
+        generate_trajectory(line, pts, "loop", 0, 30, FPS)
+
+
+def test_a_narrow_corridor_keeps_its_middle(room_scene) -> None:
+    cams, _ = room_scene
+    corridor = cams.copy()
+    t = np.linspace(0, 4, len(cams))
+    corridor[:, :3, 3] = np.stack([t, 0.05 * np.sin(7 * t), np.zeros_like(t)], 1)  # 4 m long, ~10 cm wide
+    region = reachable_region(corridor, margin_frac=0.1)
+    assert 0 < region.margin < 0.1 * region.extent
+    assert region.inside(region.sample_inside(np.random.default_rng(0))[None]).all()
 
 
 def test_paths_keep_clear_of_an_obstacle(room_scene) -> None:
