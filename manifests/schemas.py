@@ -110,7 +110,9 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("path", _STR),
         _f("width", _I32),
         _f("height", _I32),
+        _f("factor", _I32),  # image downscale the scene was read at (DL3DV images_N)
         _f("num_images", _I32),
+        _f("num_missing", _I32),  # frames the source lists whose image file is absent (skipped)
         _f("num_train", _I32),
         _f("num_test", _I32),
         _f("num_points", _I64),
@@ -141,6 +143,8 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("hole_fraction_max", _F64),
         _f("repaired_frames", _I64),
         _f("render_seconds", _F64),
+        _f("trajectory_path", _STR),  # the user's TUM / KITTI file, for trajectory_kind "user"
+        _f("plot_path", _STR),  # top-down PNG of the trajectory over the scene's points
     ],
     "annotations": [
         _req("item_id", _STR),

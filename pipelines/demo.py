@@ -52,6 +52,25 @@ def _curate(world: dict, out: Path):
     )
 
 
+def _scenes(world: dict, out: Path, scale: str):
+    """``wp curate scenes`` on the demo's DL3DV scenes: a short CPU reconstruction each, then two
+    revisit trajectories per scene rendered at the curated clips' size (so they shard and train with them)."""
+    from pipelines.jobs.curate_scenes import curate_scenes
+    from pipelines.jobs.curate_scenes_config import load_scenes_config
+
+    budget = {"tiny": 15.0, "small": 60.0}.get(scale, 180.0)
+    config = load_scenes_config(
+        None,
+        {
+            "reader": {"factor": 1, "min_images": 4},
+            "reconstruct": {"time_budget_s": budget, "sh_degree": 1, "checkpoint_every_s": budget / 2},
+            "trajectories": {"kinds": ["out_and_back", "look_around"], "num_frames": 40, "fps": 10.0},
+            "render": {"width": 256},
+        },
+    )
+    return curate_scenes(world["scenes"], out, config=config, progress=False)
+
+
 def _annotate(out: Path):
     """``wp annotate`` on the kept clips: their Sekai poses, release-threshold actions, structured captions."""
     from pipelines.jobs.annotate import annotate
@@ -170,6 +189,14 @@ def run_demo(
         print_summary(curated.clips, console)
         manifests.append(Path(curated.clips.manifest_path))
 
+        console.rule("[bold]3b. curate scenes: DL3DV scenes -> Gaussian splats -> revisit renders")
+        t0 = time.perf_counter()
+        scenes = _scenes(world, out, scale)
+        timings["scenes"] = time.perf_counter() - t0
+        print_summary(scenes.scenes, console)
+        print_summary(scenes.renders, console)
+        manifests += [Path(scenes.scenes.manifest_path), Path(scenes.renders.manifest_path)]
+
         console.rule("[bold]4. annotate: poses -> actions -> captions -> caption embeddings")
         t0 = time.perf_counter()
         annotated = _annotate(out)
@@ -177,7 +204,9 @@ def run_demo(
         print_summary(annotated, console)
         manifests.append(Path(annotated.manifest_path))
 
-        console.rule("[bold]5. shard: annotated clips -> WebDataset shards + samples/shards manifests")
+        console.rule(
+            "[bold]5. shard: annotated clips and renders -> WebDataset shards + samples/shards manifests"
+        )
         t0 = time.perf_counter()
         sharded = _shard(out)
         timings["shard"] = time.perf_counter() - t0

@@ -51,3 +51,57 @@ def clips(
         raise typer.Exit(2) from exc
     print_summary(result.sources)
     print_summary(result.clips)
+
+
+@app.command("scenes")
+def scenes(
+    inputs: list[Path] = typer.Argument(
+        ..., help="Scene folders (DL3DV, nerfstudio transforms.json, COLMAP) or folders of them."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Output folder (manifests/, scenes/, renders/, jobs/)."
+    ),
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="YAML overriding pipelines/configs/curate_scenes.yaml (any section)."
+    ),
+    address: str | None = typer.Option(
+        None, "--address", help="Ray cluster to join (host:port); default RAY_ADDRESS or an embedded Ray."
+    ),
+    workers: int | None = typer.Option(None, "--workers", "-w", help="Workers per stage (actor pool size)."),
+    factor: int | None = typer.Option(None, "--factor", help="Image downscale (DL3DV images_N)."),
+    minutes: float | None = typer.Option(None, "--minutes", help="Training-time budget per scene."),
+    frames: int | None = typer.Option(None, "--frames", help="Frames per rendered trajectory."),
+    width: int | None = typer.Option(None, "--width", help="Render width (height keeps the aspect ratio)."),
+    trajectory: list[Path] = typer.Option(
+        [], "--trajectory", help="A TUM / KITTI camera path to render in every scene (repeatable)."
+    ),
+    resume: bool = typer.Option(True, "--resume/--no-resume", help="Skip items already ok/dropped."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress."),
+) -> None:
+    """Reconstruct INPUTS with Gaussian splatting and render revisit-heavy trajectories into
+    OUT/manifests/{scenes,renders}.parquet, OUT/scenes/<scene_id>/ and OUT/renders/<scene_id>/."""
+    from pipelines.jobs.curate_scenes import curate_scenes
+    from pipelines.jobs.curate_scenes_config import load_scenes_config
+    from pipelines.runtime.report import print_summary
+
+    over: dict = {"reader": {}, "reconstruct": {}, "trajectories": {}, "render": {}}
+    if factor is not None:
+        over["reader"]["factor"] = factor
+    if minutes is not None:
+        over["reconstruct"]["time_budget_s"] = minutes * 60.0
+    if frames is not None:
+        over["trajectories"]["num_frames"] = frames
+    if trajectory:
+        over["trajectories"]["user_files"] = [str(p) for p in trajectory]
+    if width is not None:
+        over["render"]["width"] = width
+    try:
+        cfg = load_scenes_config(config, over)
+        result = curate_scenes(
+            inputs, out, config=cfg, address=address, workers=workers, resume=resume, progress=progress
+        )
+    except (FileNotFoundError, ValueError, ConnectionError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    print_summary(result.scenes)
+    print_summary(result.renders)

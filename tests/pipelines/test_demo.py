@@ -17,7 +17,16 @@ def test_demo_runs_every_pipeline_and_resumes(ray_cluster, tmp_path: Path) -> No
     console = Console(file=open(tmp_path / "log.txt", "w"), width=120)  # noqa: SIM115
     first = run_demo(tmp_path / "demo", scale="tiny", console=console)
     tables = {validate_path(p)[0]: p for p in first["manifests"]}
-    assert set(tables) == {"sources", "clips", "annotations", "shards", "samples", "latents"}
+    assert set(tables) == {
+        "sources",
+        "clips",
+        "scenes",
+        "renders",
+        "annotations",
+        "shards",
+        "samples",
+        "latents",
+    }
     for p in first["manifests"]:
         assert validate_path(p)[1] == [], p
     world = first["world"]
@@ -32,6 +41,11 @@ def test_demo_runs_every_pipeline_and_resumes(ray_cluster, tmp_path: Path) -> No
     assert {c["source_id"] for c in clips} <= ok_sources
     kept = {c["clip_id"] for c in clips if c["status"] == "ok"}
     assert kept, "the tiny world must give kept clips, or the later steps test nothing"
+    scenes = read_manifest(tables["scenes"]).to_pylist()
+    assert len(scenes) == len(world["scenes"]) and any(s["status"] == "ok" for s in scenes)
+    renders = [r for r in read_manifest(tables["renders"]).to_pylist() if r["status"] == "ok"]
+    assert renders and all(r["revisit_fraction"] > 0 for r in renders)
+    kept |= {r["render_id"] for r in renders}  # renders are annotated, sharded and encoded like clips
     annotations = read_manifest(tables["annotations"]).to_pylist()
     assert {a["item_id"] for a in annotations} == kept and all(a["status"] == "ok" for a in annotations)
     samples = read_manifest(tables["samples"]).to_pylist()

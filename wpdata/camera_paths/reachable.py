@@ -108,7 +108,9 @@ def reachable_region(c2w: np.ndarray, margin_frac: float = 0.1) -> Reachable:
         raise ValueError(f"camera centres span no area in the ground plane: {exc}") from exc
     verts = uv[hull.vertices]  # [V, 2]
     extent = float(np.linalg.norm(verts[:, None] - verts[None], axis=-1).max())
-    width = float((-(verts @ hull.equations[:, :2].T + hull.equations[:, 2])).max(axis=0).min())  # min caliper
+    width = float(
+        (-(verts @ hull.equations[:, :2].T + hull.equations[:, 2])).max(axis=0).min()
+    )  # min caliper
     margin = min(margin_frac * extent, 0.25 * width)
     fwd = c2w[:, :3, 2]  # [N, 3]
     pitch = float(np.median(np.arcsin(np.clip(fwd @ up, -1.0, 1.0))))

@@ -25,7 +25,8 @@ class RasterOutput:
     alpha: torch.Tensor  # [H, W, 1] accumulated opacity
     depth: torch.Tensor  # [H, W, 1] expected camera z of the visible Gaussians (0 where alpha is 0)
     radii: torch.Tensor  # [N, 2] int32 pixel half extents, 0 = not rendered
-    means2d: torch.Tensor  # [N, 2] projected centres (in the graph: ``retain_grad`` gives screen grads)
+    means2d: torch.Tensor  # [N, 2] projected centres; [1, N, 2] on CUDA (gsplat's tensor). In the graph:
+    # ``retain_grad`` before backward gives the screen-space gradients densification needs
 
 
 def _sh_degree(colors: torch.Tensor, sh_degree: int | None) -> int | None:
@@ -48,7 +49,9 @@ def _rasterize_gsplat(
         sh_degree=degree, backgrounds=None if background is None else background[None],
         render_mode="RGB+ED", packed=False, tile_size=tile_size,
     )  # fmt: skip
-    return RasterOutput(img[0, ..., :3], alpha[0], img[0, ..., 3:], meta["radii"][0], meta["means2d"][0])
+    # gsplat's own [1, N, 2] means2d: a slice of it would not be upstream of the image, so its
+    # ``retain_grad`` would give no screen-space gradient for densification
+    return RasterOutput(img[0, ..., :3], alpha[0], img[0, ..., 3:], meta["radii"][0], meta["means2d"])
 
 
 def rasterize(
