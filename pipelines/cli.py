@@ -11,10 +11,13 @@ from pipelines.commands import (
     annotate,
     curate,
     demo,
+    distill,
+    eval,
     export,
     generate,
     ingest,
     manifest,
+    play,
     shard,
     train,
     train_vae,
@@ -36,7 +39,10 @@ app.command("shard")(shard.command)
 app.command("demo")(demo.command)
 app.command("train-vae")(train_vae.command)
 app.command("train")(train.command)
+app.command("distill")(distill.command)
 app.command("generate")(generate.command)
+app.command("play")(play.command)
+app.command("eval")(eval.command)
 
 
 def main() -> None:

@@ -17,6 +17,10 @@ Per chunk (REFERENCE.md section 1, the release's inference loop):
    (``cache_mode="read"``); its latents, actions and poses are appended and its poses added to the
    memory index.
 
+``prepare_chunk`` (steps 1-3) and ``chunk_velocity`` are public so that a caller can denoise the chunk
+its own way (the distillation rollout, ``wpmodel.distill.rollout``) with exactly this context, then
+``append_chunk`` it (which also takes clean data chunks as history).
+
 The first chunk is given clean (``start``): ``video.first_chunk_latents`` encodes a single first
 frame as a static clip of ``1 + 4 (chunk_latents - 1)`` frames, which a causal VAE turns into one
 chunk (latent 0 = the frame alone, latents 1..3 = the camera standing still); a lone latent
@@ -30,7 +34,7 @@ control from one numpy generator), drawn in the same order every run. Latents ar
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,6 +43,7 @@ import torch
 from torch import Tensor, nn
 
 from wpmodel.dit.flow import add_noise, euler_sample
+from wpmodel.dit.kv_cache import KVCache
 from wpmodel.dit.prope import normalize_intrinsics
 from wpmodel.memory.context import ContextPlan, build_context, reframe
 from wpmodel.memory.index import MemoryIndex
@@ -46,6 +51,19 @@ from wpmodel.memory.retrieval import candidate_starts, retrieve_memory_chunks
 from wpmodel.train.step import rigid_inverse
 
 MemoryMode = Literal["fov", "random", "none"]
+
+
+@dataclass(frozen=True)
+class ChunkContext:
+    """The prepared context of one chunk: its plan, time indices and the KV cache holding it."""
+
+    plan: ContextPlan
+    time_index_np: np.ndarray  # [n_context + chunk_latents] RoPE time positions (context, then target)
+    cache: KVCache  # the context latents written at flow time context_t
+    time_index: Tensor  # [1, chunk_latents] the target's RoPE time positions
+    chunk_id: Tensor  # [1, chunk_latents] the target's block-causal chunk ids
+    retrieval_s: float
+    started: float  # perf_counter() when the chunk's preparation began
 
 
 @dataclass(frozen=True)
@@ -217,20 +235,23 @@ class StreamingGenerator:
         vm = rigid_inverse(torch.from_numpy(c2w))[None].to(self.device, torch.float32)
         return vm, self._K.expand(1, len(c2w), 3, 3).to(self.device)
 
-    @torch.no_grad()
-    def next_chunk(self, actions: np.ndarray | Tensor, c2w: np.ndarray | Tensor) -> Tensor:
-        """Generate the next chunk for ``actions`` [chunk] int and poses ``c2w`` [chunk, 4, 4]: [1, chunk, C, h, w]."""
+    def append_chunk(self, latents: Tensor, actions: np.ndarray | Tensor, c2w: np.ndarray | Tensor) -> None:
+        """Append a chunk made elsewhere (clean data history, or a chunk denoised by a caller such as the
+        distillation rollout): latents [1, chunk, C, h, w], actions [chunk], c2w [chunk, 4, 4]."""
         if not self._started:
-            raise RuntimeError("call start(first_latents, caption, c2w_first, K) before next_chunk")
+            raise RuntimeError("call start(first_latents, caption, c2w_first, K) before append_chunk")
+        x = torch.as_tensor(latents)
+        if x.shape != self._latents[0].shape:
+            raise ValueError(f"latents must be {list(self._latents[0].shape)}, got {list(x.shape)}")
+        self._append(x.detach().to(self.device, torch.float32), actions, c2w)
+
+    @torch.no_grad()
+    def prepare_chunk(self, c2w: np.ndarray) -> ChunkContext:
+        """Steps 1-3 of the module docstring for the chunk with poses ``c2w`` [chunk, 4, 4]: retrieval,
+        context plan, time indices, and the context written into a fresh KV cache."""
         t0 = time.perf_counter()
-        c, n, dev = self.chunk, self.num_latents, self.device
-        acts = np.asarray(actions, dtype=np.int64).reshape(-1)
-        poses = np.asarray(c2w, dtype=np.float64)
-        if acts.shape != (c,) or poses.shape != (c, 4, 4) or not np.isfinite(poses).all():
-            raise ValueError(
-                f"next_chunk needs actions [{c}] and finite c2w [{c}, 4, 4], got {acts.shape}, {poses.shape}"
-            )
-        retrieved = self.retrieve(poses)
+        c, dev = self.chunk, self.device
+        retrieved = self.retrieve(c2w)
         t_ret = time.perf_counter() - t0
         plan = self.context_plan(retrieved)
         ctx = np.asarray(plan.context, dtype=np.int64)  # [n_ctx]
@@ -239,8 +260,7 @@ class StreamingGenerator:
         ti = torch.from_numpy(time_index.astype(np.float64))[None].to(dev)  # [1, n_ctx + c]
         cid = (torch.arange(n_ctx + c, device=dev) // c)[None]  # [1, n_ctx + c] as in training windows
 
-        all_lat = self.latents  # [1, n, C, h, w]
-        x_ctx = all_lat[:, torch.from_numpy(ctx).to(dev)]  # [1, n_ctx, C, h, w]
+        x_ctx = self.latents[:, torch.from_numpy(ctx).to(dev)]  # [1, n_ctx, C, h, w]
         t_ctx = torch.full((1, n_ctx), self.context_t, dtype=torch.float32, device=dev)
         if self.context_t > 0:
             eps = torch.randn(x_ctx.shape, generator=self._gen).to(dev)
@@ -250,20 +270,42 @@ class StreamingGenerator:
         cache = self.model.new_cache()
         self.model(x_ctx, t_ctx, self._caption, a_ctx, vm_ctx, K_ctx, ti[:, :n_ctx], cid[:, :n_ctx],
                    kv_cache=cache, cache_mode="write")  # fmt: skip
+        return ChunkContext(plan, time_index, cache, ti[:, n_ctx:], cid[:, n_ctx:], t_ret, t0)
 
-        vm_t, K_t = self._cams(poses)
-        a_t = torch.from_numpy(acts)[None].to(dev)
+    def chunk_velocity(
+        self, ctx: ChunkContext, actions: np.ndarray, c2w: np.ndarray
+    ) -> Callable[[Tensor, Tensor], Tensor]:
+        """v(x [1, chunk, C, h, w], t [1, chunk]) of the target chunk with poses ``c2w`` attending to ``ctx.cache``."""
+        vm_t, K_t = self._cams(np.asarray(c2w, dtype=np.float64))
+        a_t = torch.from_numpy(np.asarray(actions, dtype=np.int64))[None].to(self.device)
 
         def velocity(x: Tensor, t: Tensor) -> Tensor:
-            return self.model(x, t, None, a_t, vm_t, K_t, ti[:, n_ctx:], cid[:, n_ctx:],
-                              kv_cache=cache, cache_mode="read")  # fmt: skip
+            return self.model(x, t, None, a_t, vm_t, K_t, ctx.time_index, ctx.chunk_id,
+                              kv_cache=ctx.cache, cache_mode="read")  # fmt: skip
 
-        noise = torch.randn((1, c, *all_lat.shape[2:]), generator=self._gen).to(dev)
+        return velocity
+
+    @torch.no_grad()
+    def next_chunk(self, actions: np.ndarray | Tensor, c2w: np.ndarray | Tensor) -> Tensor:
+        """Generate the next chunk for ``actions`` [chunk] int and poses ``c2w`` [chunk, 4, 4]: [1, chunk, C, h, w]."""
+        if not self._started:
+            raise RuntimeError("call start(first_latents, caption, c2w_first, K) before next_chunk")
+        c, n, dev = self.chunk, self.num_latents, self.device
+        acts = np.asarray(actions, dtype=np.int64).reshape(-1)
+        poses = np.asarray(c2w, dtype=np.float64)
+        if acts.shape != (c,) or poses.shape != (c, 4, 4) or not np.isfinite(poses).all():
+            raise ValueError(
+                f"next_chunk needs actions [{c}] and finite c2w [{c}, 4, 4], got {acts.shape}, {poses.shape}"
+            )
+        ctx = self.prepare_chunk(poses)
+        velocity = self.chunk_velocity(ctx, acts, poses)
+        noise = torch.randn((1, c, *self._latents[0].shape[2:]), generator=self._gen).to(dev)
         x0 = euler_sample(velocity, noise, self.steps, self.shift).float()
         self._append(x0, acts, poses)
         if dev.type == "cuda":
             torch.cuda.synchronize(dev)
-        self.records.append(ChunkRecord(n, plan, time_index, t_ret, time.perf_counter() - t0))
+        latency = time.perf_counter() - ctx.started
+        self.records.append(ChunkRecord(n, ctx.plan, ctx.time_index_np, ctx.retrieval_s, latency))
         return x0
 
     def stream(self, actions: np.ndarray, c2w: np.ndarray) -> Iterator[Tensor]:
