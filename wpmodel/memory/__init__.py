@@ -8,8 +8,8 @@ visibility bitsets over world-fixed points, ``grid``, built once per latent; fas
 ``window`` (TrainingWindow, sample_training_window, latent_c2w).
 """
 
-from wpmodel.memory.context import ContextPlan, build_context, reframe
 from manifests.fov import default_points, fov_similarity, fov_similarity_batch, sample_ball_points
+from wpmodel.memory.context import ContextPlan, build_context, reframe
 from wpmodel.memory.grid import PointGrid
 from wpmodel.memory.index import MemoryIndex
 from wpmodel.memory.retrieval import build_index, candidate_starts, chunk_scores, retrieve_memory_chunks
