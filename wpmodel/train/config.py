@@ -64,6 +64,9 @@ class OptimSection:
 class LoopSection:
     steps: int = 1000
     p_memory: float = 0.8  # probability of a memory-mode window (when the clip is long enough)
+    time_mode: str = (
+        "reframed"  # RoPE time indices of memory windows: "reframed" (release) | "absolute" (ablation)
+    )
     context_latents: int = 20
     target_latents: int = 4
     caption_drop: float = 0.1
@@ -84,6 +87,8 @@ class LoopSection:
     def __post_init__(self) -> None:
         if self.precision not in ("bf16", "fp32"):
             raise ValueError(f"train.precision must be 'bf16' or 'fp32', got {self.precision!r}")
+        if self.time_mode not in ("reframed", "absolute"):
+            raise ValueError(f"train.time_mode must be 'reframed' or 'absolute', got {self.time_mode!r}")
         if not 0.0 <= self.p_memory <= 1.0 or not 0.0 <= self.caption_drop <= 1.0:
             raise ValueError("train.p_memory and train.caption_drop must be in [0, 1]")
         for name in ("steps", "log_every", "ckpt_every", "keep_last"):

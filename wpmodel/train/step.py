@@ -99,6 +99,7 @@ def make_windows(
             target_latents=t.target_latents,
             chunk_latents=chunk_latents,
             schedule_shift=t.timestep_shift,
+            time_mode=t.time_mode,
         )  # fmt: skip
         for c2w in c2w_latents
     ]

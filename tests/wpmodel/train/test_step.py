@@ -113,3 +113,20 @@ def test_video_batches_need_a_vae(kit, shards, tmp_path):
     del batch["latents"]
     with pytest.raises(ValueError, match="no VAE"):
         training_step(WorldPlayDiT(cfg.model.dit_config()), batch, torch.Generator(), cfg)
+
+
+@pytest.mark.parametrize("mode", ["reframed", "absolute"])
+def test_time_mode_sets_the_rope_time_of_memory_windows(mode):
+    from wpmodel.train.config import TrainConfig
+    from wpmodel.train.step import make_windows
+
+    cfg = TrainConfig.from_dict({"train": {"p_memory": 1.0, "time_mode": mode}})
+    T = 48  # 12 chunks: far enough back for memory
+    c2w = torch.from_numpy(np.tile(np.eye(4), (2, T, 1, 1)))  # [2, T, 4, 4]
+    c2w[..., 2, 3] = torch.arange(T, dtype=torch.float64) * 0.1
+    for w in make_windows(T, c2w, cfg, 4, np.random.default_rng(0)):
+        assert w.memory_mode
+        want = w.indices if mode == "absolute" else np.arange(len(w.indices))
+        np.testing.assert_array_equal(w.time_index, want)
+    with pytest.raises(ValueError, match="time_mode"):
+        TrainConfig.from_dict({"train": {"time_mode": "relative"}})
