@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from wpmodel.train.config import DataSection, DistSection, _plain, merge, undot
+from wpmodel.train.config import DataSection, DistSection, _plain, merge, sections_from_dict, undot
 
 
 @dataclass
@@ -112,19 +112,7 @@ class DistillConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DistillConfig:
         """From nested section dicts; unknown sections or keys raise ValueError naming them."""
-        sections = {f.name: f.default_factory for f in dataclasses.fields(cls)}  # type: ignore[misc]
-        unknown = sorted(set(d) - set(sections))
-        if unknown:
-            raise ValueError(f"unknown config section(s) {unknown}; known: {sorted(sections)}")
-        built = {}
-        for name, factory in sections.items():
-            kind = type(factory())
-            values = dict(d.get(name) or {})
-            bad = sorted(set(values) - {f.name for f in dataclasses.fields(kind)})
-            if bad:
-                raise ValueError(f"unknown key(s) {bad} in config section {name!r}")
-            built[name] = kind(**values)
-        return cls(**built)
+        return sections_from_dict(cls, d)
 
 
 def load_distill_config(

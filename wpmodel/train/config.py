@@ -117,19 +117,25 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         """From nested section dicts; unknown sections or keys raise ValueError naming them."""
-        sections = {f.name: f.default_factory for f in dataclasses.fields(cls)}  # type: ignore[misc]
-        unknown = sorted(set(d) - set(sections))
-        if unknown:
-            raise ValueError(f"unknown config section(s) {unknown}; known: {sorted(sections)}")
-        built = {}
-        for name, factory in sections.items():
-            kind = type(factory())
-            values = dict(d.get(name) or {})
-            bad = sorted(set(values) - {f.name for f in dataclasses.fields(kind)})
-            if bad:
-                raise ValueError(f"unknown key(s) {bad} in config section {name!r}")
-            built[name] = kind(**values)
-        return cls(**built)
+        return sections_from_dict(cls, d)
+
+
+def sections_from_dict(cls: type, d: dict[str, Any]) -> Any:
+    """``cls`` (a dataclass of dataclass sections) from nested dicts; unknown sections or keys raise
+    ValueError naming them. Shared by the train and distill configs."""
+    sections = {f.name: f.default_factory for f in dataclasses.fields(cls)}  # type: ignore[misc]
+    unknown = sorted(set(d) - set(sections))
+    if unknown:
+        raise ValueError(f"unknown config section(s) {unknown}; known: {sorted(sections)}")
+    built = {}
+    for name, factory in sections.items():
+        kind = type(factory())
+        values = dict(d.get(name) or {})
+        bad = sorted(set(values) - {f.name for f in dataclasses.fields(kind)})
+        if bad:
+            raise ValueError(f"unknown key(s) {bad} in config section {name!r}")
+        built[name] = kind(**values)
+    return cls(**built)
 
 
 def _plain(obj: Any) -> Any:
