@@ -3,14 +3,12 @@ student, in this process or under torchrun (``--nproc N``)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from pipelines.commands.train import _free_port
+from pipelines.commands.train import option_overrides, run_torchrun
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "distill_tiny.yaml"
 
@@ -26,37 +24,15 @@ def build_config(
 ) -> Any:
     """The DistillConfig of ``config`` with the command-line options (and ``--set key=value``) applied."""
     from wpmodel.distill.config import load_distill_config
-    from wpmodel.train.run import parse_sets
 
-    over: dict[str, Any] = parse_sets(sets)
-    for key, value in (("teacher.path", teacher), ("data.shards", shards), ("train.steps", steps),
-                       ("train.out_dir", str(out) if out else None), ("train.device", device)):  # fmt: skip
-        if value is not None:
-            over[key] = value
+    over = option_overrides(sets, {"teacher.path": teacher, "data.shards": shards, "train.steps": steps,
+                                   "train.out_dir": str(out) if out else None, "train.device": device})  # fmt: skip
     cfg = load_distill_config(config, over)
     if cfg.data.shards is None:
         raise ValueError(f"{config}: no data.shards; pass --shards DIR|PATTERN|INDEX")
     if cfg.teacher.path is None:
         raise ValueError(f"{config}: no teacher.path; pass --teacher RUN_DIR (a `wp train` output)")
     return cfg
-
-
-def run_torchrun(cfg: Any, nproc: int) -> int:
-    """Write the resolved config next to the outputs and run ``nproc`` processes of wpmodel.distill.run."""
-    import yaml
-
-    from manifests.atomic import atomic_write_text
-    from pipelines.train.ray_launcher import portable_config
-
-    d = portable_config(cfg)
-    d["teacher"]["path"] = str(Path(cfg.teacher.path).resolve())
-    path = Path(d["train"]["out_dir"]) / "launch_config.yaml"
-    atomic_write_text(path, yaml.safe_dump(d, sort_keys=False))
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(nproc),
-           "--master_addr", "127.0.0.1", "--master_port", str(_free_port()),
-           "-m", "wpmodel.distill.run", "--config", str(path)]  # fmt: skip
-    typer.echo("running: " + " ".join(cmd))
-    return subprocess.run(cmd, check=False).returncode
 
 
 def command(
@@ -75,7 +51,8 @@ def command(
     try:
         cfg = build_config(config, teacher, shards, out, steps, device, sets)
         if nproc:
-            raise typer.Exit(run_torchrun(cfg, nproc))
+            teacher_path = {"path": str(Path(cfg.teacher.path).resolve())}
+            raise typer.Exit(run_torchrun(cfg, nproc, "wpmodel.distill.run", {"teacher": teacher_path}))
         from wpmodel.distill.trainer import run_distill
 
         result = run_distill(cfg, log=typer.echo)

@@ -20,6 +20,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def option_overrides(sets: list[str], options: dict[str, Any]) -> dict[str, Any]:
+    """Dotted overrides: ``--set key=value`` items, then the command's options that were given."""
+    from wpmodel.train.run import parse_sets
+
+    over: dict[str, Any] = parse_sets(sets)
+    over.update({key: value for key, value in options.items() if value is not None})
+    return over
+
+
 def build_config(
     config: Path,
     shards: str | None,
@@ -31,32 +40,31 @@ def build_config(
 ) -> Any:
     """The TrainConfig of ``config`` with the command-line options (and ``--set key=value``) applied."""
     from wpmodel.train.config import load_train_config
-    from wpmodel.train.run import parse_sets
 
-    over: dict[str, Any] = parse_sets(sets)
-    for key, value in (("data.shards", shards), ("data.val_shards", val_shards), ("train.steps", steps),
-                       ("train.out_dir", str(out) if out else None), ("train.device", device)):  # fmt: skip
-        if value is not None:
-            over[key] = value
+    over = option_overrides(sets, {"data.shards": shards, "data.val_shards": val_shards, "train.steps": steps,
+                                   "train.out_dir": str(out) if out else None, "train.device": device})  # fmt: skip
     cfg = load_train_config(config, over)
     if cfg.data.shards is None:
         raise ValueError(f"{config}: no data.shards; pass --shards DIR|PATTERN|INDEX")
     return cfg
 
 
-def run_torchrun(cfg: Any, nproc: int) -> int:
-    """Write the resolved config next to the outputs and run ``nproc`` processes of wpmodel.train.run."""
+def run_torchrun(cfg: Any, nproc: int, module: str = "wpmodel.train.run", extra: dict | None = None) -> int:
+    """Write the resolved config (plus ``extra`` sections' keys) next to the outputs and run ``nproc``
+    processes of ``module`` (``wpmodel.train.run``, or ``wpmodel.distill.run`` for ``wp distill``)."""
     import yaml
 
     from manifests.atomic import atomic_write_text
     from pipelines.train.ray_launcher import portable_config
 
     d = portable_config(cfg)
+    for section, values in (extra or {}).items():
+        d[section].update(values)
     path = Path(d["train"]["out_dir"]) / "launch_config.yaml"
     atomic_write_text(path, yaml.safe_dump(d, sort_keys=False))
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(nproc),
            "--master_addr", "127.0.0.1", "--master_port", str(_free_port()),
-           "-m", "wpmodel.train.run", "--config", str(path)]  # fmt: skip
+           "-m", module, "--config", str(path)]  # fmt: skip
     typer.echo("running: " + " ".join(cmd))
     return subprocess.run(cmd, check=False).returncode
 
