@@ -72,12 +72,12 @@ def crowd_indices(path: str | Path, start: int, end: int, fps: float, count: int
     return [int(pool[i]) for i in pick]
 
 
-def _motion_scores(track: MotionTrack, times: np.ndarray, width: int) -> dict[str, float | None]:
+def _motion_scores(track: MotionTrack, times: np.ndarray, width: int, height: int) -> dict[str, float | None]:
     if len(track.reliable) == 0:
         return {"score_shake": None, "score_motion": None, "score_motion_reliable": 0.0}
     return {
         "score_shake": float(shake_score(track, times)),
-        "score_motion": float(motion_amount(track, times, width)),
+        "score_motion": float(motion_amount(track, times, width, height)),
         "score_motion_reliable": float(np.mean(track.reliable)),
     }
 
@@ -114,7 +114,7 @@ def analyse_span(
     if config.remask_overlays and overlays.mask.any() and overlays.area_fraction < 0.5:
         track = estimate_motion(gray, mask=overlays.mask)  # overlay pixels no longer pull the fit
     out: dict[str, Any] = {"duration_s": (end - start) / frames.src_fps}
-    out.update(_motion_scores(track, frames.times, gray.shape[2]))
+    out.update(_motion_scores(track, frames.times, gray.shape[2], gray.shape[1]))
     out["score_overlay_area"] = float(overlays.area_fraction)
     out["score_overlay_evidence"] = float(overlays.evidence)
     out["overlay_boxes"] = [[float(v) for v in box] for box in overlays.boxes]

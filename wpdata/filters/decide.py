@@ -154,7 +154,8 @@ def decide(row: Mapping[str, Any], th: CurationThresholds) -> tuple[str, list[st
         reasons.add("static_camera")
     if _above(_num(row, "score_shake"), th.max_shake):
         reasons.add("shake")
-    reasons |= _overlay_reasons(row, th)
+    if "static_camera" not in reasons:  # the overlay test needs a moving camera (fixed vs moved
+        reasons |= _overlay_reasons(row, th)  # gradients); on a tripod its hits are jitter, not evidence
     if _above(_num(row, "score_crowd"), th.max_crowd) or _above(
         _num(row, "score_crowd_max"), th.max_crowd_peak
     ):

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["MotionTrack", "PairFit", "estimate_motion", "estimate_pair", "stretch_dark"]
+__all__ = [
+    "MotionTrack",
+    "PairFit",
+    "compose_similarity",
+    "estimate_motion",
+    "estimate_pair",
+    "similarity_shift",
+    "stretch_dark",
+]
 
 MAX_CORNERS = 160
 QUALITY = 0.01
@@ -59,6 +67,18 @@ class PairFit:
     n_points: int
     residual_px: float
     reliable: bool
+
+
+def compose_similarity(B: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """The similarity [2, 3] applying A [2, 3] then B [2, 3]."""
+    return np.hstack([B[:, :2] @ A[:, :2], (B[:, :2] @ A[:, 2] + B[:, 2])[:, None]])
+
+
+def similarity_shift(A: np.ndarray, w: int | float, h: int | float) -> float:
+    """Mean displacement (px) of the frame centre and corners under the similarity A [2, 3]."""
+    pts = np.array([[w / 2, h / 2], [0, 0], [w, 0], [0, h], [w, h]], np.float64)  # [5, 2]
+    moved = pts @ A[:, :2].T + A[:, 2]
+    return float(np.linalg.norm(moved - pts, axis=1).mean())
 
 
 def _fail(n_points: int = 0, residual: float = np.inf) -> PairFit:

@@ -11,7 +11,8 @@ persistence g_i . g_{i+1} of scene edges parallel to the motion and of smooth te
 null g_i . gpred_{i+1} and cancels; an overlay stays put and does not cancel. A static camera makes the
 null equal to the fixed term, so it gives no evidence (such pairs are skipped outright). Evidence is a
 per-pixel t statistic over the pairs, thresholded, cleaned with morphology and split into connected
-components; `overlay_kinds` guesses each region's kind and finds letterbox bars. Each region carries its
+components; `overlay_kinds` guesses each region's kind and finds letterbox bars; `overlay_cues` adds subtitle
+lines whose cues cover too little of the shot for the shot-wide statistic. Each region carries its
 temporal std relative to the whole frame and (H6) to a ring of scene around its box, the local
 reference an opacity estimate needs (an overlay of opacity a keeps 1 - a of the variation beneath it). The pass is written
 here with OpenCV primitives because no library offers this fixed-versus-moving gradient test.
@@ -24,7 +25,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from wpdata.filters.motion import MotionTrack
+from wpdata.filters.motion import MotionTrack, compose_similarity, similarity_shift
+from wpdata.filters.overlay_cues import cue_regions
 from wpdata.filters.overlay_kinds import Region, classify_regions, detect_letterbox, letterbox_boxes
 
 __all__ = ["OverlayResult", "detect_overlays", "persistence_map"]
@@ -65,18 +67,6 @@ def _gradients(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return gx, gy
 
 
-def _pair_shift(A: np.ndarray, w: int, h: int) -> float:
-    """Mean displacement (px) of the frame centre and corners under the similarity A [2, 3]."""
-    pts = np.array([[w / 2, h / 2], [0, 0], [w, 0], [0, h], [w, h]], np.float64)  # [5, 2]
-    moved = pts @ A[:, :2].T + A[:, 2]
-    return float(np.linalg.norm(moved - pts, axis=1).mean())
-
-
-def _compose(B: np.ndarray, A: np.ndarray) -> np.ndarray:
-    """The similarity [2, 3] applying A then B."""
-    return np.hstack([B[:, :2] @ A[:, :2], (B[:, :2] @ A[:, 2] + B[:, 2])[:, None]])
-
-
 def _pairs(track: MotionTrack, w: int, h: int) -> list[tuple[int, int, np.ndarray]]:
     """(i, j, A_ij) frame pairs carrying evidence: from each frame i, the nearest later frame j (at most
     MAX_GAP steps) that the camera moved at least MIN_SHIFT_PX away from, through fitted pairs only.
@@ -88,8 +78,8 @@ def _pairs(track: MotionTrack, w: int, h: int) -> list[tuple[int, int, np.ndarra
         for j in range(i, min(i + MAX_GAP, len(track))):
             if not fitted[j]:
                 break
-            A = _compose(track.A[j], A)
-            if _pair_shift(A, w, h) >= MIN_SHIFT_PX:
+            A = compose_similarity(track.A[j], A)
+            if similarity_shift(A, w, h) >= MIN_SHIFT_PX:
                 out.append((i, j + 1, A))
                 break
     return out
@@ -212,6 +202,11 @@ def _evidence(r: Region, h: int, w: int) -> float:
     return float(1.0 - np.exp(-(r.t_strength / 10.0) * min(size, 4.0) / 2.0))
 
 
+def _overlaps(a: tuple[float, ...] | list[float], b: tuple[float, ...] | list[float]) -> bool:
+    """Whether two [x0, y0, x1, y1] boxes intersect."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def detect_overlays(gray: np.ndarray, track: MotionTrack) -> OverlayResult:
     """Static overlays in gray [N, h, w] uint8 analysis frames given their camera motion `track`."""
     n, h, w = gray.shape
@@ -241,6 +236,13 @@ def detect_overlays(gray: np.ndarray, track: MotionTrack) -> OverlayResult:
             continue  # too weak to name a kind (the clip's evidence is its strongest region's)
         boxes.append(list(r.box))
         kinds.append(kind)
+        evid.append(_evidence(r, h, w))
+    found = [b for b, k in zip(boxes, kinds, strict=True) if k != "letterbox"]
+    for r in cue_regions(pm.evidence, pm.valid, core, T_FLOOR, MIN_PAIRS):
+        if any(_overlaps(r.box, b) for b in found) or _evidence(r, h, w) < MIN_REGION_EVIDENCE:
+            continue  # the shot-wide pass saw this place: its kind stands
+        boxes.append(list(r.box))
+        kinds.append("subtitles")
         evid.append(_evidence(r, h, w))
     for box, kind in zip(boxes, kinds, strict=True):
         x0, y0, x1, y1 = (int(round(v)) for v in (box[0] * w, box[1] * h, box[2] * w, box[3] * h))

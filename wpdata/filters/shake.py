@@ -22,13 +22,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from wpdata.filters.motion import MotionTrack
+from wpdata.filters.motion import MotionTrack, compose_similarity
 
 __all__ = ["SHAKE_WINDOW_S", "motion_amount", "reliable_fraction", "shake_score"]
 
 SHAKE_WINDOW_S = 2.0
 MIN_SPAN_S = 3.0  # shorter spans get shake 0.0 (too short to tell a sway from a turn)
 MIN_RELIABLE = 0.15  # fewer reliable pairs than this fraction -> shake 0.0 (= decide's min_motion_reliable)
+MOTION_WINDOW_S = 1.0  # motion_amount nets the camera motion over windows this long
 X_WEIGHT = 0.0  # horizontal motion is left out: pans and turns accelerate hard and look like jitter
 
 
@@ -42,19 +43,46 @@ def _pair_dt(times: np.ndarray) -> np.ndarray:
     return np.maximum(np.diff(np.asarray(times, np.float64)), 1e-3)
 
 
-def motion_amount(track: MotionTrack, times: np.ndarray, width: int | float) -> float:
-    """Camera motion per second: median over reliable pairs of |translation| / width + |rotation| (rad) + |zoom|.
+def _step_motion(A: np.ndarray, w: float, h: float) -> float:
+    """|translation of the frame centre| / width + |rotation| (rad) + |zoom| of one similarity A [2, 3]."""
+    centre = np.array([(w - 1) / 2.0, (h - 1) / 2.0])
+    shift = A[:, :2] @ centre + A[:, 2] - centre  # [2]
+    scale = float(np.hypot(A[0, 0], A[1, 0]))
+    return (
+        float(np.hypot(*shift)) / w + abs(float(np.arctan2(A[1, 0], A[0, 0]))) + abs(np.log(max(scale, 1e-9)))
+    )
 
-    About 0.0 for a camera on a tripod; 0.1 means a tenth of the frame width per second. NaN when
-    no pair is reliable (the motion is unknown, not zero).
+
+def motion_amount(
+    track: MotionTrack, times: np.ndarray, width: int | float, height: int | float | None = None
+) -> float:
+    """Camera motion per second: median over ~1 s windows of reliable pairs of the window's NET similarity
+    (|translation| / width + |rotation| in rad + |zoom|) divided by the window's duration.
+
+    About 0.0 for a camera on a tripod; 0.1 means a tenth of the frame width per second. Netting over a
+    window (rule change, session 5) lets tripod jitter cancel: a fixed camera whose pose trembles
+    (real image motion of ~1 px per frame at a wall 0.3 m away) moves back and forth, a walking or turning
+    camera accumulates. Spans with no full reliable window fall back to the median per-pair motion.
+    NaN when no pair is reliable (the motion is unknown, not zero).
     """
     if len(track) == 0 or not track.reliable.any():
         return float("nan")
-    per_pair = (
-        np.hypot(track.dx, track.dy) / float(width)
-        + np.abs(np.radians(track.angle_deg))
-        + np.abs(track.log_scale)
-    ) / _pair_dt(times)  # [N-1]
+    w = float(width)
+    h = w * 9.0 / 16.0 if height is None else float(height)
+    dt = _pair_dt(times)  # [N-1]
+    windows = []
+    for i in range(len(track)):
+        A, span = np.eye(2, 3), 0.0
+        for j in range(i, len(track)):
+            if not track.reliable[j]:
+                break
+            A, span = compose_similarity(track.A[j], A), span + float(dt[j])
+            if span >= MOTION_WINDOW_S - 1e-6:
+                windows.append(_step_motion(A, w, h) / span)
+                break
+    if windows:
+        return float(np.median(windows))
+    per_pair = np.array([_step_motion(a, w, h) for a in track.A]) / dt  # [N-1]
     return float(np.median(per_pair[track.reliable]))
 
 

@@ -72,7 +72,21 @@ def test_all_reasons_are_reported_in_order():
     # static_camera needs reliable motion fits, so it cannot come with unreliable_motion
     assert status == "dropped" and reasons == [r for r in DROP_REASONS if r != "static_camera"]
     status, reasons = decide({**bad, "score_motion_reliable": 0.9}, TH)
-    assert reasons == [r for r in DROP_REASONS if r != "unreliable_motion"]
+    # a static camera gives the overlay test no evidence, so its overlay hits are not reasons
+    assert reasons == [r for r in DROP_REASONS if r != "unreliable_motion" and not r.startswith("overlay:")]
+
+
+def test_overlay_hits_on_a_static_camera_are_not_reasons():
+    marked = {
+        **GOOD,
+        "score_overlay_area": 0.02,
+        "score_overlay_evidence": 0.9,
+        "overlay_kinds": ["watermark"],
+    }
+    assert decide(marked, TH) == ("dropped", ["overlay:watermark"])
+    assert decide({**marked, "score_motion": TH.min_motion - 1e-9}, TH) == ("dropped", ["static_camera"])
+    unknown = {**marked, "score_motion": 0.0, "score_motion_reliable": TH.static_min_reliable - 0.01}
+    assert decide(unknown, TH) == ("dropped", ["overlay:watermark"])  # motion unknown, not static
 
 
 def test_static_camera_needs_reliable_motion_fits():

@@ -10,17 +10,18 @@ import pytest
 
 from wpdata.filters.frames import sample_frames
 from wpdata.filters.motion import estimate_motion
-from wpdata.filters.overlay import OverlayResult, detect_overlays
+from wpdata.filters.overlay import MIN_PAIRS, T_FLOOR, OverlayResult, detect_overlays, persistence_map
+from wpdata.filters.overlay_cues import cue_regions
 from wpdata.video import write_mp4
 
 W, H, T = 320, 180, 24
 LOGO_BOX = (230, 14, 306, 44)  # x0, y0, x1, y1 px
 
 
-def _pan_frames(step: float = 5.0, seed: int = 0) -> np.ndarray:
-    """A camera panning right/down over a textured plane: [T, H, W, 3] uint8."""
+def _pan_frames(step: float = 5.0, seed: int = 0, n: int = T) -> np.ndarray:
+    """A camera panning right/down over a textured plane: [n, H, W, 3] uint8."""
     rng = np.random.default_rng(seed)
-    big_w, big_h = W + int(step * T) + 8, H + int(step * T / 3) + 8
+    big_w, big_h = W + int(step * n) + 8, H + int(step * n / 3) + 8
     base = cv2.resize(rng.uniform(0, 255, (big_h // 8, big_w // 8)).astype(np.float32), (big_w, big_h))
     base += cv2.resize(rng.uniform(-40, 40, (big_h // 2, big_w // 2)).astype(np.float32), (big_w, big_h))
     for _ in range(40):  # some shapes give the tracker corners
@@ -34,7 +35,7 @@ def _pan_frames(step: float = 5.0, seed: int = 0) -> np.ndarray:
         )
     base = np.clip(base, 0, 255).astype(np.uint8)
     frames = []
-    for t in range(T):
+    for t in range(n):
         x, y = int(round(step * t)), int(round(step * t / 3))
         frames.append(np.repeat(base[y : y + H, x : x + W, None], 3, axis=2))
     return np.stack(frames)  # [T, H, W, 3] uint8
@@ -117,6 +118,32 @@ def test_changing_subtitles_are_subtitles(tmp_path: Path) -> None:
     assert subs, (res.boxes, res.kinds)
     assert all(b[1] > 0.6 for b in subs)  # in the bottom band
     assert "watermark" not in res.kinds
+
+
+def _burn_line(frame: np.ndarray, line: str) -> None:
+    (tw, _), _ = cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)
+    org = ((W - tw) // 2, H - 12)
+    cv2.putText(frame, line, org, cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3, cv2.LINE_AA)
+    cv2.putText(frame, line, org, cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+
+
+def test_short_cues_in_a_long_shot_are_found_by_the_windowed_pass(tmp_path: Path) -> None:
+    n = 40  # 6.7 s at 6 fps: text for 1.7 s, none for 4 s, text for 1 s
+    frames = _pan_frames(step=3.0, seed=2, n=n)
+    clean_path = write_mp4(tmp_path / "clean.mp4", frames.copy(), fps=6, threads=1)
+    for t in range(n):
+        if t < 10 or t >= 34:
+            _burn_line(frames[t], "Where are we going" if t < 10 else "Keep walking")
+    gray = sample_frames(write_mp4(tmp_path / "cues.mp4", frames, fps=6, threads=1), analysis_fps=6.0).gray
+    pm = persistence_map(gray, estimate_motion(gray))
+    core = np.ones(gray.shape[1:], bool)
+    cues = cue_regions(pm.evidence, pm.valid, core, T_FLOOR, MIN_PAIRS)
+    assert len(cues) == 1 and cues[0].box[1] > 0.7 and abs((cues[0].box[0] + cues[0].box[2]) / 2 - 0.5) < 0.1
+    res = detect_overlays(gray, estimate_motion(gray))
+    assert "subtitles" in res.kinds and res.evidence >= 0.45, (res.boxes, res.kinds)
+    clean = sample_frames(clean_path, analysis_fps=6.0).gray
+    pm = persistence_map(clean, estimate_motion(clean))
+    assert cue_regions(pm.evidence, pm.valid, core, T_FLOOR, MIN_PAIRS) == []
 
 
 def test_letterbox_bars_are_their_own_kind(tmp_path: Path) -> None:

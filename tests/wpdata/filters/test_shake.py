@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from wpdata.filters.frames import sample_frames
-from wpdata.filters.motion import estimate_motion
+from wpdata.filters.motion import MotionTrack, estimate_motion
 from wpdata.filters.shake import motion_amount, reliable_fraction, shake_score
 from wpdata.video import write_mp4
 
@@ -66,3 +66,24 @@ def test_euroc_standing_camera_is_static():
     track = estimate_motion(a.gray)
     assert reliable_fraction(track) > 0.9
     assert motion_amount(track, a.times, a.gray.shape[2]) < 0.02
+
+
+def _track(dx: np.ndarray) -> MotionTrack:
+    """A track of pure horizontal shifts dx [M] px, every fit reliable."""
+    A = np.repeat(np.eye(2, 3)[None], len(dx), 0)
+    A[:, 0, 2] = dx
+    z = np.zeros(len(dx))
+    return MotionTrack(
+        A, dx.astype(float), z, z, z, z + 1, (z + 50).astype(np.int64), z, np.ones(len(dx), bool)
+    )
+
+
+def test_motion_nets_tripod_jitter_but_not_a_steady_pan():
+    times = np.arange(25) / 6.0  # 4 s at 6 fps
+    jitter = _track(1.2 * np.where(np.arange(24) % 2 == 0, 1.0, -1.0))  # trembling in place
+    pan = _track(np.full(24, 1.2))  # the same step size, always the same way
+    assert motion_amount(jitter, times, 320, 180) < 0.005 < 0.02 < motion_amount(pan, times, 320, 180)
+    assert motion_amount(pan, times, 320, 180) == pytest.approx(1.2 * 6 / 320, rel=1e-6)
+    gappy = _track(np.full(24, 1.2))
+    gappy.reliable[::3] = False  # no reliable 1 s window: the per-pair median is the fallback
+    assert motion_amount(gappy, times, 320, 180) == pytest.approx(1.2 * 6 / 320, rel=1e-6)
