@@ -21,6 +21,7 @@ __all__ = [
     "compose_similarity",
     "estimate_motion",
     "estimate_pair",
+    "global_shift",
     "similarity_shift",
     "stretch_dark",
 ]
@@ -35,6 +36,8 @@ FB_MAX_PX = 1.5  # forward-backward disagreement above this drops a track
 RANSAC_PX = 2.0  # inlier threshold (parallax of a near scene costs a similarity fit ~1-2 px)
 MIN_POINTS = 12
 MIN_INLIER_RATIO = 0.4
+MIN_GUIDED_SHIFT = 12.0  # px (at 320 wide): a phase-correlation shift this large may restart LK
+GUIDED_AGREE_PX = 6.0  # ... unless the plain fit moves the frame centre within this of the shift
 DARK_P99 = 96  # pairs whose 99th-percentile level is below this are contrast-stretched together
 
 _LK_CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10, 0.03)
@@ -94,21 +97,17 @@ def stretch_dark(g0: np.ndarray, g1: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return cv2.convertScaleAbs(g0, alpha=gain), cv2.convertScaleAbs(g1, alpha=gain)
 
 
-def estimate_pair(g0: np.ndarray, g1: np.ndarray, mask: np.ndarray | None = None) -> PairFit:
-    """Similarity from g0 [h, w] uint8 to g1 [h, w] uint8 (corners taken outside `mask` [h, w] bool)."""
-    px = g0.shape[1] / REF_WIDTH
-    g0, g1 = stretch_dark(g0, g1)
-    feat_mask = None if mask is None else (~mask).astype(np.uint8) * 255  # [h, w] uint8, 255 = usable
-    p0 = cv2.goodFeaturesToTrack(
-        g0, MAX_CORNERS, QUALITY, MIN_DISTANCE, mask=feat_mask, blockSize=7
-    )  # [K, 1, 2] float32 or None
-    if p0 is None or len(p0) < MIN_POINTS:
-        return _fail(0 if p0 is None else len(p0))
+def _lk_fit(g0: np.ndarray, g1: np.ndarray, p0: np.ndarray, px: float, shift: np.ndarray | None) -> PairFit:
+    """LK tracks of corners p0 [K, 1, 2] float32 from g0 to g1 (started at p0 + shift [2] when given),
+    forward-backward checked, and their RANSAC similarity."""
+    flags = 0 if shift is None else cv2.OPTFLOW_USE_INITIAL_FLOW
+    guess = None if shift is None else (p0 + shift.astype(np.float32)).copy()
     p1, st, _ = cv2.calcOpticalFlowPyrLK(
-        g0, g1, p0, None, winSize=LK_WIN, maxLevel=LK_LEVELS, criteria=_LK_CRITERIA
+        g0, g1, p0, guess, winSize=LK_WIN, maxLevel=LK_LEVELS, criteria=_LK_CRITERIA, flags=flags
     )
+    back = None if shift is None else (p1 - shift.astype(np.float32)).copy()
     p0b, stb, _ = cv2.calcOpticalFlowPyrLK(
-        g1, g0, p1, None, winSize=LK_WIN, maxLevel=LK_LEVELS, criteria=_LK_CRITERIA
+        g1, g0, p1, back, winSize=LK_WIN, maxLevel=LK_LEVELS, criteria=_LK_CRITERIA, flags=flags
     )
     fb = np.linalg.norm((p0b - p0).reshape(-1, 2), axis=1)  # [K]
     good = (st.ravel() == 1) & (stb.ravel() == 1) & (fb < FB_MAX_PX * px)
@@ -125,6 +124,45 @@ def estimate_pair(g0: np.ndarray, g1: np.ndarray, mask: np.ndarray | None = None
     ratio = float(inliers.sum()) / len(a)
     reliable = ratio >= MIN_INLIER_RATIO and int(inliers.sum()) >= MIN_POINTS
     return PairFit(A.astype(np.float64), ratio, len(a), float(np.median(err)), reliable)
+
+
+def global_shift(g0: np.ndarray, g1: np.ndarray) -> np.ndarray:
+    """Dominant image translation [2] (px, x then y) from g0 to g1 by phase correlation (cv2.phaseCorrelate)."""
+    win = cv2.createHanningWindow((g0.shape[1], g0.shape[0]), cv2.CV_32F)
+    (sx, sy), _ = cv2.phaseCorrelate(g0.astype(np.float32), g1.astype(np.float32), win)
+    return np.array([sx, sy], np.float64)
+
+
+def estimate_pair(g0: np.ndarray, g1: np.ndarray, mask: np.ndarray | None = None) -> PairFit:
+    """Similarity from g0 [h, w] uint8 to g1 [h, w] uint8 (corners taken outside `mask` [h, w] bool).
+
+    When the phase-correlation shift is large and the plain LK fit failed or disagrees with it, the
+    corners are tracked again from that shift and the fit with more inliers is kept: a fast turn moves
+    the picture further (80-130 px per step at 6 fps, 90-135 deg/s) than the LK pyramid reaches, and plain LK
+    then either loses the points or keeps the ones in flat areas where they were (a "reliable" zero).
+    """
+    px = g0.shape[1] / REF_WIDTH
+    g0, g1 = stretch_dark(g0, g1)
+    feat_mask = None if mask is None else (~mask).astype(np.uint8) * 255  # [h, w] uint8, 255 = usable
+    p0 = cv2.goodFeaturesToTrack(
+        g0, MAX_CORNERS, QUALITY, MIN_DISTANCE, mask=feat_mask, blockSize=7
+    )  # [K, 1, 2] float32 or None
+    if p0 is None or len(p0) < MIN_POINTS:
+        return _fail(0 if p0 is None else len(p0))
+    fit = _lk_fit(g0, g1, p0, px, None)
+    shift = global_shift(g0, g1)
+    if np.hypot(*shift) < MIN_GUIDED_SHIFT * px:
+        return fit  # within the LK pyramid's reach: the plain fit stands
+    centre = np.array([(g0.shape[1] - 1) / 2.0, (g0.shape[0] - 1) / 2.0])
+    moved = fit.A[:, :2] @ centre + fit.A[:, 2] - centre  # [2] the plain fit's shift of the centre
+    if fit.reliable and np.hypot(*(moved - shift)) < GUIDED_AGREE_PX * px:
+        return fit
+    guided = _lk_fit(g0, g1, p0, px, shift)
+    if guided.reliable and (
+        not fit.reliable or guided.inlier_ratio * guided.n_points > fit.inlier_ratio * fit.n_points
+    ):
+        return guided
+    return fit
 
 
 def estimate_motion(gray: np.ndarray, mask: np.ndarray | None = None) -> MotionTrack:

@@ -64,3 +64,22 @@ def test_shapes_of_a_sequence(walking_frames):
         assert arr.shape == (3,) and arr.dtype == np.float64
     assert track.n_points.dtype == np.int64 and track.reliable.dtype == bool
     assert len(estimate_motion(gray[:1])) == 0
+
+
+def test_fast_pan_beyond_the_lk_pyramid_is_tracked_from_the_phase_shift(walking_frames):
+    big = np.concatenate([cv2.cvtColor(walking_frames[i], cv2.COLOR_RGB2GRAY) for i in (0, 40)], axis=1)
+    y0, step = 0, 125  # [180, 640] panorama; a 135 deg/s turn at 6 fps moves the picture ~125 px a step
+    pair = np.stack([big[y0 : y0 + CH, x : x + CW] for x in (200, 200 - step)])  # content moves right
+    plain = estimate_pair_unguided(pair[0], pair[1])
+    track = estimate_motion(pair)
+    assert track.reliable[0], (track.n_points, track.inlier_ratio)
+    assert abs(track.dx[0] - step) < 1.5 and abs(track.dy[0]) < 1.5
+    assert not plain.reliable  # the plain LK fit alone loses the points
+
+
+def estimate_pair_unguided(g0: np.ndarray, g1: np.ndarray):
+    """The plain LK fit (no phase-correlation restart), as estimate_pair makes it first."""
+    from wpdata.filters.motion import REF_WIDTH, _lk_fit
+
+    p0 = cv2.goodFeaturesToTrack(g0, 160, 0.01, 7, blockSize=7)
+    return _lk_fit(g0, g1, p0, g0.shape[1] / REF_WIDTH, None)
