@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import open3d as o3d
 
 from wpdata.geometry import read_nerfstudio
 
@@ -32,6 +31,8 @@ def prescaled_path(root: Path, file_path: str, factor: int) -> Path | None:
 def _ply_points(root: Path, rel: str | None) -> tuple[np.ndarray | None, np.ndarray | None]:
     if not rel or not (root / rel).is_file():
         return None, None
+    import open3d as o3d  # here, not at the top: a heavy import only .ply point files need
+
     pcd = o3d.io.read_point_cloud(str(root / rel))
     xyz = np.asarray(pcd.points, np.float64)  # [P, 3]
     rgb = (np.asarray(pcd.colors) * 255).round().astype(np.uint8) if pcd.has_colors() else None

@@ -8,7 +8,6 @@ K = (degree + 1)^2), so gsplat's DefaultStrategy / MCMCStrategy can operate on i
 from __future__ import annotations
 
 import numpy as np
-import open3d as o3d
 import torch
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
@@ -57,6 +56,8 @@ def clean_points(
     xyz: np.ndarray, rgb: np.ndarray, voxel_size: float = 0.0, nb_neighbors: int = 20, std_ratio: float = 2.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Open3d statistical outlier removal, then voxel downsampling (when ``voxel_size`` > 0)."""
+    import open3d as o3d  # here, not at the top: a heavy import that random init and GPU images do without
+
     pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(xyz, np.float64)))
     pcd.colors = o3d.utility.Vector3dVector(np.asarray(rgb, np.float64) / 255.0)
     if len(xyz) > nb_neighbors:
