@@ -1,4 +1,4 @@
-"""Distillation benchmark (issue 8): return-leg PSNR of the tiny WorldPlay teacher (8 and 4 Euler steps)
+"""Distillation benchmark (issue 8): return-leg PSNR and SSIM of the tiny WorldPlay teacher (8 and 4 Euler steps)
 and of 4-step students distilled from it with Context Forcing, with and without context alignment.
 
 Data, teacher and evaluation are ``memory_effect.py``'s (wpdata.synth revisit scenes, train_tiny's
@@ -27,13 +27,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from memory_data import KINDS, decoder, projection, revisit_path
+from memory_data import KINDS, decode, decoder, leg_chunks, projection, revisit_path
 from memory_effect import build_data, generate, leg_psnr, summarize, train_model
 
 from wpdata.synth import make_world
 from wpmodel.distill.config import DistillConfig
 from wpmodel.distill.context import own_context
 from wpmodel.distill.trainer import distill
+from wpmodel.eval.image_metrics import ssim
 from wpmodel.generate.load import load_dit
 from wpmodel.memory.context import build_context
 from wpmodel.memory.retrieval import build_index, retrieve_memory_chunks
@@ -55,6 +56,16 @@ def context_mismatch(n_lat: int, seeds: range, chunks: int = 3, min_history: int
             differ += aligned != own_context(c2w, start, 4 * chunks, 4)
             total += 1
     return differ / max(total, 1)
+
+
+def leg_ssim(gen: np.ndarray, s: dict, P_inv: np.ndarray) -> float:
+    """Return-leg mean per-latent SSIM (wpmodel.eval's, on uint8 frames) of generated latents [16, n, 8, 8]."""
+    _, back = leg_chunks(s["latents"].shape[1], s["kind"])
+    lat = (back[:, None] * 4 + np.arange(4)).ravel()
+    to8 = lambda x: np.clip((x + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)  # noqa: E731  [-1, 1] -> uint8
+    gt = decode(s["latents"].transpose(1, 0, 2, 3), P_inv)[lat]  # [L, 64, 64, 3]
+    pred = decode(gen.transpose(1, 0, 2, 3), P_inv)[lat]
+    return float(ssim(to8(pred), to8(gt)).mean())
 
 
 def distil_student(folder: Path, teacher: Path, run: Path, args, alignment: bool, steps: int | None):
@@ -128,35 +139,39 @@ def main() -> None:
     )
     variants = [("teacher, 8 steps", teacher, 8), ("teacher, 4 steps", teacher, 4),
                 ("student aligned context, 4 steps", aligned, 4), ("student own teacher retrieval, 4 steps", ablation, 4)]  # fmt: skip
-    res, secs = {}, {}
+    res, res_ssim, secs = {}, {}, {}
     for name, model, steps in variants:
         args.euler_steps = steps
-        t0, vals = time.perf_counter(), []
+        t0, vals, gens = time.perf_counter(), [], []
         with torch.no_grad():
             for s in scenes:
-                vals.append(leg_psnr(generate(model, s, scale, "fov", "reframed", args), s, P_inv)[0])
-        res[name] = vals
+                gens.append(generate(model, s, scale, "fov", "reframed", args))
         secs[name] = (time.perf_counter() - t0) / (len(scenes) * (4 * args.train_chunks // 4 - 1))
+        res[name] = [leg_psnr(g, s, P_inv)[0] for g, s in zip(gens, scenes, strict=True)]
+        res_ssim[name] = [leg_ssim(g, s, P_inv) for g, s in zip(gens, scenes, strict=True)]
     base = "teacher, 8 steps"
     lines = [f"teacher: {t_steps} training steps; students: {d_steps} generator steps each "
              f"({args.critic_steps} critic updates per step)", "",
-             f"{'variant':42} {'return-leg PSNR dB':22} {'ms/chunk':>9} {'speed vs 8-step':>16}"]  # fmt: skip
+             f"{'variant':42} {'return-leg PSNR dB':20} {'SSIM':16} {'ms/chunk':>9} {'speed vs 8-step':>16}"]  # fmt: skip
     for name, vals in res.items():
-        s = summarize([vals])
-        lines.append(f"{name:42} {s['mean']:6.2f} +- {s['se_scenes']:.2f}        {1000 * secs[name]:9.1f} "
-                     f"{secs[base] / secs[name]:15.2f}x")  # fmt: skip
+        s, q = summarize([vals]), summarize([res_ssim[name]])
+        lines.append(f"{name:42} {s['mean']:6.2f} +- {s['se_scenes']:.2f}      {q['mean']:.3f} +- {q['se_scenes']:.3f} "
+                     f"{1000 * secs[name]:9.1f} {secs[base] / secs[name]:15.2f}x")  # fmt: skip
     lines += ["", "paired differences (dB, mean +- se over scenes)"]
     for a, b in (("student aligned context, 4 steps", "teacher, 4 steps"),
                  ("student aligned context, 4 steps", "teacher, 8 steps"),
                  ("student aligned context, 4 steps", "student own teacher retrieval, 4 steps")):  # fmt: skip
         d = summarize([np.asarray(res[a]) - np.asarray(res[b])])
-        lines.append(f"  {a} - {b}: {d['mean']:+.2f} +- {d['se_scenes']:.2f}")
+        q = summarize([np.asarray(res_ssim[a]) - np.asarray(res_ssim[b])])
+        lines.append(
+            f"  {a} - {b}: {d['mean']:+.2f} +- {d['se_scenes']:.2f} dB, SSIM {q['mean']:+.3f} +- {q['se_scenes']:.3f}"
+        )
     text = "\n".join(lines)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     meta = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     args.out.with_suffix(".json").write_text(
-        json.dumps({"args": meta, "per_scene": res, "s_per_chunk": secs})
+        json.dumps({"args": meta, "per_scene": res, "per_scene_ssim": res_ssim, "s_per_chunk": secs})
     )
     args.out.with_suffix(".md").write_text(f"# benchmarks/distill_tiny.py\n\n```\n{text}\n```\n")
 

@@ -36,6 +36,7 @@ class Rollout:
     start: int  # first latent of the rollout (latents before it are clean data)
     plans: list[ContextPlan]  # per rolled-out chunk: the student's context (absolute latent indices)
     exits: list[int]  # per rolled-out chunk: the exit step
+    time_indices: list[np.ndarray]  # per rolled-out chunk: [n_ctx + chunk] RoPE times the student used
 
     @property
     def latent_ids(self) -> range:
@@ -83,7 +84,7 @@ def student_rollout(
     for s in range(c, start, c):
         gen.append_chunk(clip.latents[:, s : s + c], clip.actions[s : s + c], clip.c2w[s : s + c])
     grid = time_grid(steps, shift).tolist()
-    outs, plans = [], []
+    outs, plans, times = [], [], []
     for i, exit_step in enumerate(exit_steps):
         s = start + i * c
         acts, poses = clip.actions[s : s + c], np.asarray(clip.c2w[s : s + c], dtype=np.float64)
@@ -103,4 +104,5 @@ def student_rollout(
         gen.append_chunk(x0.detach(), acts, poses)
         outs.append(x0)
         plans.append(ctx.plan)
-    return Rollout(torch.cat(outs, dim=1), start, plans, list(exit_steps))
+        times.append(ctx.time_index_np)
+    return Rollout(torch.cat(outs, dim=1), start, plans, list(exit_steps), times)

@@ -8,8 +8,12 @@ checkpoint (student as ``dit`` + its ``ema``, critic, both optimizers and schedu
 the teacher checkpoint it started from, through ``wpmodel.train.checkpoint``); tensorboard scalars and
 sample videos (``train.samples``) on rank 0. The run folder also gets the teacher's
 ``train_config.json``, so ``load_dit`` / ``wp generate`` load the distilled student (EMA) from it like
-any WorldPlay run. Several processes: gradients averaged over ranks (``updates.average_gradients``);
-FSDP is not supported yet.
+any WorldPlay run. Several processes: gradients averaged over ranks (``updates.average_gradients``, a flat
+all-reduce), or, with ``dist.fsdp``, student and critic sharded with FSDP2 (``fully_shard`` per block and
+the root: ``sharding.shard``), whose reduce-scatter averages the gradients; the frozen teacher stays
+replicated. FSDP2's hooks run on every ``module(...)`` call, so the rollout's streaming entry points
+(context write, cache reads) all-gather like any forward; checkpoints and the EMA read full tensors
+(``sharding.full_state``, ``wpmodel.train.fsdp_state``: collectives every rank takes part in).
 """
 
 from __future__ import annotations
@@ -31,11 +35,13 @@ from wpmodel.data.loader import make_loader
 from wpmodel.distill.clip import clips_from_batch
 from wpmodel.distill.config import DistillConfig
 from wpmodel.distill.networks import load_networks
+from wpmodel.distill.sharding import full_state, shard
 from wpmodel.distill.updates import clip_and_step, critic_update, generator_update
 from wpmodel.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from wpmodel.train.data import epoch_batches, load_frozen_vae, shard_source
 from wpmodel.train.dist import DistInfo, all_true, barrier, init_distributed, mean_over_ranks
 from wpmodel.train.ema import EMA
+from wpmodel.train.fsdp_state import ema_source
 from wpmodel.train.samples import write_sample_video
 from wpmodel.train.step import batch_latents
 from wpmodel.train.trainer import seed_everything, step_generator
@@ -49,7 +55,8 @@ class DistillResult:
     critic_losses: list[float] = field(default_factory=list)  # this rank's mean critic loss per step
     checkpoint: Path | None = None
     samples: list[Path] = field(default_factory=list)
-    student: torch.nn.Module | None = None
+    student: torch.nn.Module | None = None  # FSDP2-sharded under dist.fsdp (full_tensor() its params)
+    critic: torch.nn.Module | None = None
     ema: EMA | None = None
 
 
@@ -77,8 +84,6 @@ def distill(
     from torch.utils.tensorboard import SummaryWriter
 
     info = info or init_distributed(cfg.dist.backend, cfg.train.device)
-    if cfg.dist.fsdp and info.distributed:
-        raise ValueError("wp distill does not support dist.fsdp yet (gradients are averaged as in DDP)")
     if cfg.teacher.path is None:
         raise ValueError("teacher.path is not set: give the `wp train` run (or checkpoint) to distil")
     tc, dc, oc, main = cfg.train, cfg.distill, cfg.optim, info.is_main
@@ -89,8 +94,9 @@ def distill(
     latest = latest_checkpoint(ckpt_dir)
     teacher_path = cfg.teacher.path if latest is None else resumed_teacher(latest, cfg.teacher.path)
     nets = load_networks(teacher_path, cfg.teacher.config, cfg.teacher.ema, device)
-    student, critic, teacher = nets.student, nets.critic, nets.teacher
-    ema = EMA(student, tc.ema_decay)
+    teacher, sharded = nets.teacher, cfg.dist.fsdp and info.distributed
+    ema = EMA(nets.student, tc.ema_decay)
+    student, critic = shard(nets.student, info, sharded), shard(nets.critic, info, sharded)
     opt_g = torch.optim.AdamW(
         student.parameters(), lr=oc.lr_generator, betas=oc.betas, weight_decay=oc.weight_decay
     )
@@ -100,7 +106,9 @@ def distill(
     warm = max(1, oc.warmup_steps)
     scheds = {name: torch.optim.lr_scheduler.LambdaLR(o, lambda s: min(1.0, (s + 1) / warm))
               for name, o in (("generator", opt_g), ("critic", opt_c))}  # fmt: skip
-    models, opts = {"dit": student, "ema": ema, "critic": critic}, {"generator": opt_g, "critic": opt_c}
+    full_g, full_c = full_state(student, opt_g, sharded), full_state(critic, opt_c, sharded)
+    models = {"dit": full_g.model, "ema": ema, "critic": full_c.model}
+    opts = {"generator": full_g.optim, "critic": full_c.optim}
     step, epoch, pos = 0, 0, 0
     if latest is not None:
         step, extra = load_checkpoint(latest, models, opts, scheds)
@@ -132,11 +140,16 @@ def distill(
     sample_batch: dict[str, Any] | None = None
 
     def checkpoint() -> Path | None:
+        g, c = full_g.gather(), full_c.gather()  # collectives under FSDP: every rank takes part
         path = None
         if main:
             extra = {"epoch": epoch, "batch_in_epoch": pos, "world_size": info.world_size,
                      "teacher_checkpoint": str(nets.teacher_checkpoint.resolve())}  # fmt: skip
-            path = save_checkpoint(ckpt_dir, step, models, opts, scheds, extra, keep_last=tc.keep_last)
+            full_models = {"dit": g.models["dit"], "ema": ema, "critic": c.models["dit"]}
+            full_opts = {"generator": g.optims["adamw"], "critic": c.optims["adamw"]}
+            path = save_checkpoint(
+                ckpt_dir, step, full_models, full_opts, scheds, extra, keep_last=tc.keep_last
+            )
         barrier(info)
         return path
 
@@ -164,7 +177,7 @@ def distill(
                 g_norm, g_loss = clip_and_step(student, opt_g, oc.grad_clip), stats["gen_loss"]
                 for sched in scheds.values():
                     sched.step()
-                ema.update(student)
+                ema.update(ema_source(student, sharded))
                 step += 1
                 c_mean = float(np.mean(c_losses)) if c_losses else float("nan")
                 if not math.isfinite(g_loss) or (c_losses and not math.isfinite(c_mean)):
@@ -200,7 +213,7 @@ def distill(
     finally:
         if writer is not None:
             writer.close()
-    result.step, result.student, result.ema = step, student, ema
+    result.step, result.student, result.critic, result.ema = step, student, critic, ema
     return result
 
 

@@ -1,11 +1,13 @@
 """One critic update and one generator (student) update of Context Forcing, on the clips of one batch.
 
 Each update rolls the student out afresh per clip (``rollout.student_rollout``: its own memory, random
-exit steps, gradients only through the last chunk(s)) from a random chunk-aligned start, and scores the
-rolled-out chunks over one clean context shared by teacher and critic (``context.aligned_context``, or
-the teacher's own retrieval when ``distill.context_alignment`` is off). Losses are averaged over the
+exit steps, gradients only through the last chunk(s)) from a random chunk-aligned start, and scores each
+rolled-out chunk over exactly the context the student used for it, from clean data, the same for teacher
+and critic (``context.aligned_segments``, or the teacher's own retrieval when
+``distill.context_alignment`` is off: ``context.own_segments``). Losses are averaged over the
 clips (one backward per clip, so only one rollout graph is alive at a time); gradients are then averaged
-over ranks (``average_gradients``). The caller clips and steps the optimizer (``clip_and_step``).
+over ranks (``average_gradients``; nothing to do for an FSDP2-sharded model, whose backward
+reduce-scatters averaged gradients). The caller clips and steps the optimizer (``clip_and_step``).
 
 Multi-process: ``average_gradients`` is one flat all-reduce, what DDP does without its bucketing and
 overlap. DDP's wrapper is not used because an update runs the student many times per backward (the
@@ -21,13 +23,14 @@ from typing import Any
 import torch
 import torch.distributed as torch_dist
 from torch import nn
+from torch.distributed.fsdp import FSDPModule
 
 from wpmodel.distill.clip import Clip, rollout_start
 from wpmodel.distill.config import DistillSection
-from wpmodel.distill.context import ScoreWindow, aligned_context, own_context, score_window
+from wpmodel.distill.context import ScoreWindow, aligned_segments, own_segments, score_window
 from wpmodel.distill.losses import critic_loss, dmd_timestep, generator_loss
 from wpmodel.distill.rollout import Rollout, draw_exit_steps, student_rollout
-from wpmodel.train.dist import DistInfo
+from wpmodel.train.dist import DistInfo, full_tensor
 
 
 def scored_rollout(
@@ -41,10 +44,11 @@ def scored_rollout(
                          dc.grad_chunks, dc.temporal_chunks, dc.memory_latents, dc.time_mode,
                          dc.memory)  # fmt: skip
     if dc.context_alignment:
-        ctx = aligned_context(ro.plans, ro.latent_ids)
+        segments = aligned_segments(ro.plans, ro.time_indices)
     else:
-        ctx = own_context(clip.c2w, start, len(ro.latent_ids), chunk, dc.temporal_chunks, dc.memory_latents)
-    return ro, score_window(clip, ctx, ro.latent_ids, chunk, dc.time_mode)
+        segments = own_segments(clip.c2w, start, len(ro.latent_ids), chunk, dc.temporal_chunks,
+                                dc.memory_latents, dc.time_mode)  # fmt: skip
+    return ro, score_window(clip, segments, ro.latent_ids, chunk)
 
 
 def critic_update(
@@ -106,14 +110,15 @@ def generator_update(
 
 def clip_and_step(model: nn.Module, opt: torch.optim.Optimizer, max_norm: float) -> float:
     """Clip the gradient norm, step the optimizer; returns the norm before clipping."""
-    norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm))
+    norm = float(full_tensor(torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)))
     opt.step()
     return norm
 
 
 def average_gradients(model: nn.Module, info: DistInfo) -> None:
-    """Average every parameter's gradient over ranks (one flat all-reduce); missing grads count as 0."""
-    if not info.distributed:
+    """Average every parameter's gradient over ranks (one flat all-reduce); missing grads count as 0.
+    A no-op for an FSDP2-sharded model: its backward already reduce-scattered the averaged gradients."""
+    if not info.distributed or isinstance(model, FSDPModule):
         return
     params = [p for p in model.parameters() if p.requires_grad]
     for p in params:

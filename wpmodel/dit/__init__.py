@@ -2,9 +2,9 @@
 
 Modules: ``config`` (DiTConfig, presets tiny/small/1b), ``model`` (WorldPlayDiT, count_parameters),
 ``block`` (adaLN-Zero block), ``attention`` (RoPE + block-causal + PRoPE branch + KV cache),
-``rope`` (3D RoPE), ``prope`` (PRoPE transforms, normalize_intrinsics), ``mask`` (block-causal mask),
-``kv_cache`` (KVCache for streaming), ``embeddings`` (timestep/action/caption/patches), ``flow``
-(per-chunk timesteps, noising, loss, Euler sampler).
+``rope`` (3D RoPE), ``prope`` (PRoPE transforms, normalize_intrinsics), ``mask`` (block-causal mask,
+explicit per-latent visibility), ``kv_cache`` (KVCache for streaming), ``embeddings``
+(timestep/action/caption/patches), ``flow`` (per-chunk timesteps, noising, loss, Euler sampler).
 """
 
 from wpmodel.dit.config import PRESETS, DiTConfig

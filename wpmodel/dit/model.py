@@ -3,7 +3,9 @@
 Tokens: ``caption_tokens`` caption tokens (the pooled caption embedding, projected), then each latent
 frame's patch tokens. Per latent frame, timestep embedding + action embedding drive adaLN-Zero; 3D RoPE
 takes its time positions from ``time_index`` (so temporal reframing only changes ``time_index``); the
-block-causal mask comes from ``chunk_id``; cameras enter through the zero-initialised PRoPE branch.
+block-causal mask comes from ``chunk_id`` (or, without a KV cache, from an explicit per-latent
+``visible`` [B, L, L] that replaces it: the distiller's per-chunk scoring context); cameras enter
+through the zero-initialised PRoPE branch.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from wpmodel.dit.block import DiTBlock, modulate
 from wpmodel.dit.config import DiTConfig
 from wpmodel.dit.embeddings import CaptionEmbedder, SinusoidalMLP, patchify, unpatchify
 from wpmodel.dit.kv_cache import CAPTION_CHUNK, KVCache
-from wpmodel.dit.mask import block_causal_mask, token_chunks
+from wpmodel.dit.mask import block_causal_mask, token_chunks, visibility_mask
 from wpmodel.dit.prope import projection_matrices
 from wpmodel.dit.rope import rope_angles, rope_cos_sin
 
@@ -81,8 +83,10 @@ class WorldPlayDiT(nn.Module):
         chunk_id: torch.Tensor | None = None,  # [B, L] int >= 0
         kv_cache: KVCache | None = None,
         cache_mode: CacheMode = "none",
+        visible: torch.Tensor | None = None,  # [B | 1, L, L] bool: latent q may attend to latent k
     ) -> torch.Tensor:
-        """Velocity [B, L, C, h, w]. ``write`` appends these tokens to ``kv_cache``; ``read`` only uses it."""
+        """Velocity [B, L, C, h, w]. ``write`` appends these tokens to ``kv_cache``; ``read`` only uses it.
+        ``visible`` (no cache only) replaces the block-causal mask of ``chunk_id`` by an explicit one."""
         cfg = self.config
         if x.ndim != 5 or x.shape[2] != cfg.latent_channels:
             raise ValueError(f"x must be [B, L, {cfg.latent_channels}, h, w], got {list(x.shape)}")
@@ -104,6 +108,19 @@ class WorldPlayDiT(nn.Module):
         _check("chunk_id", chunk_id, (B, L))
         if bool((chunk_id < 0).any()):
             raise ValueError("chunk_id must be >= 0 (-1 is reserved for caption tokens)")
+        if visible is not None:
+            if cache is not None:
+                raise ValueError("visible is only supported without a KV cache (cache_mode='none')")
+            shape = tuple(visible.shape)
+            if (
+                visible.dtype != torch.bool
+                or len(shape) != 3
+                or shape[0] not in (1, B)
+                or shape[1:] != (L, L)
+            ):
+                raise ValueError(
+                    f"visible must be bool [{B} or 1, {L}, {L}], got {visible.dtype} {list(visible.shape)}"
+                )
 
         include_caption = cache is None or not cache.has_caption
         if include_caption and caption is None:
@@ -129,10 +146,11 @@ class WorldPlayDiT(nn.Module):
         f_chunks = token_chunks(chunk_id.to(torch.int64), N)  # [B, L * N]
         q_chunks = torch.cat([f_chunks.new_full((B, n_cap), CAPTION_CHUNK), f_chunks], dim=1)
         k_chunks = q_chunks if cache is None or cache.is_empty else torch.cat([cache.chunk_ids, q_chunks], 1)
-        attn_kwargs: dict = {
-            "rope": (cos, sin),
-            "mask": _additive(block_causal_mask(q_chunks, k_chunks), dtype),
-        }
+        if visible is None:
+            mask = block_causal_mask(q_chunks, k_chunks)
+        else:
+            mask = visibility_mask(visible.to(dev), N, n_cap)
+        attn_kwargs: dict = {"rope": (cos, sin), "mask": _additive(mask, dtype)}
         if cfg.use_prope and viewmats is not None:
             _check("viewmats", viewmats, (B, L, 4, 4))
             if Ks is not None:
@@ -143,7 +161,8 @@ class WorldPlayDiT(nn.Module):
                 else torch.cat([cache.frame_chunk_ids, f_chunks], 1)
             )
             attn_kwargs["prope"] = projection_matrices(viewmats, Ks, dtype)
-            attn_kwargs["prope_mask"] = _additive(block_causal_mask(f_chunks, fk), dtype)
+            frame_mask = block_causal_mask(f_chunks, fk) if visible is None else mask[:, :, n_cap:, n_cap:]
+            attn_kwargs["prope_mask"] = _additive(frame_mask, dtype)
 
         for i, blk in enumerate(self.blocks):
             kw = dict(attn_kwargs, cache=cache, layer=i, write=cache_mode == "write")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from wpmodel.distill.context import aligned_context, score_window
+from wpmodel.distill.context import aligned_segments, score_window
 from wpmodel.distill.losses import critic_loss, dmd_loss, dmd_timestep, generator_loss
 from wpmodel.distill.rollout import student_rollout
 
@@ -29,7 +29,7 @@ def test_generator_loss_uses_cfg_teacher_and_critic(kit):
     teacher, critic, student = kit.tiny_dit(1), kit.tiny_dit(2), kit.tiny_dit(0)
     clip = kit.make_clip()
     ro = student_rollout(student, clip, 16, 2, [1, 3], torch.Generator().manual_seed(0))
-    window = score_window(clip, aligned_context(ro.plans, ro.latent_ids), ro.latent_ids, 4)
+    window = score_window(clip, aligned_segments(ro.plans, ro.time_indices), ro.latent_ids, 4)
     x = ro.latents.detach().clone().requires_grad_(True)
     t = torch.tensor([0.6])
     eps = torch.randn(x.shape, generator=torch.Generator().manual_seed(1))
@@ -58,7 +58,7 @@ def test_critic_loss_decreases_on_a_fixed_batch(kit):
     critic, student, clip = kit.tiny_dit(2), kit.tiny_dit(0), kit.make_clip()
     with torch.no_grad():
         ro = student_rollout(student, clip, 16, 2, [3, 3], torch.Generator().manual_seed(0))
-    window = score_window(clip, aligned_context(ro.plans, ro.latent_ids), ro.latent_ids, 4)
+    window = score_window(clip, aligned_segments(ro.plans, ro.time_indices), ro.latent_ids, 4)
     g = torch.Generator().manual_seed(4)
     t, eps = torch.tensor([0.5]), torch.randn(ro.latents.shape, generator=g)
     opt = torch.optim.AdamW(critic.parameters(), lr=3e-3, betas=(0.0, 0.999))

@@ -3,6 +3,7 @@ gradients only through the last chunk(s)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -27,6 +28,7 @@ def test_rollout_exiting_at_the_last_step_is_inference(kit):
     ref = torch.cat([gen.next_chunk(clip.actions[s : s + 4], clip.c2w[s : s + 4]) for s in (32, 36, 40)], 1)
     assert torch.equal(ro.latents, ref)
     assert ro.plans == [r.plan for r in gen.records]
+    assert all(np.array_equal(a, r.time_index) for a, r in zip(ro.time_indices, gen.records, strict=True))
     assert ro.latents.abs().mean() > 0.1
     # the student's memory: on the way back each chunk retrieves the way-out chunk at its place
     assert [p.retrieved[:1] for p in ro.plans] == [(12,), (8,), (4,)]
