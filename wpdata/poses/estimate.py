@@ -5,6 +5,12 @@ written as PNG into a work folder and reconstructed (`wpdata.poses.sfm`). Sample
 model did not register are interpolated when few (count and longest run are both bounded), else
 `PoseEstimationError` says why; then every clip frame gets a pose by interpolation between sampled
 frames (`registered` marks the sampled frames that were reconstructed).
+
+With K unknown, the focal comes from pairs of views that only turned (`wpdata.poses.focal`) and is
+held fixed in mapping when there are enough of them; else COLMAP calibrates it. A camera that only
+turns (SfM finds too little parallax, yet the neighbouring views fit pure rotations and it turns)
+gets a rotation-only track: orientations chained from pair rotations, one position, nothing
+registered and no median depth.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import numpy as np
 from wpdata.geometry import scale_K
 from wpdata.video import VideoError, iter_frames, probe, probe_image_sequence
 
+from .focal import MIN_PAIRS
 from .interpolate import interpolate_poses, max_gap
 from .pieces import place_pieces
 from .rotations import chain_rotations, consistent_registered, relative_rotation
@@ -42,18 +49,25 @@ class SfMConfig:
     max_image_size: int = 640  # longer side of the frames given to SIFT (px)
     max_num_features: int = 4096  # SIFT keypoints per frame
     sift_first_octave: int = 0  # -1 upsamples the frames 2x first (more features, ~4x slower)
+    matching: str = "sequential"  # "sequential" (overlap below) or "exhaustive" (every pair; revisits match)
     overlap: int = 10  # sequential matching: each frame against the next `overlap` frames
     quadratic_overlap: bool = True  # ... plus frames at quadratic offsets (i + 2^k)
     vocab_tree_path: str | None = None  # enables loop detection in sequential matching
     camera_model: str = "SIMPLE_RADIAL"  # COLMAP model of the one shared camera when K is unknown
+    focal_from_rotation: bool = True  # K unknown: focal from pure-rotation pairs, held fixed (else BA's)
     focal_length_factor: float = 0.85  # initial focal / longer side when K is unknown (~60 deg HFOV)
     min_registered_fraction: float = 0.8  # of sampled frames registered or chained; fewer -> error
     max_interp_gap: int = 3  # longest run of sampled frames neither registered nor chained (interpolated)
+    piece_scale: str = "speed"  # scale of a model split off by an on-the-spot turn: "speed" | "depth"
     chain_rotations: bool = True  # orient unregistered sampled frames by chaining two-view rotations
     min_sfm_fraction: float = 0.15  # of sampled frames registered by SfM itself; fewer -> error
     init_num_trials: int = (
         20  # mapper attempts to find an initial pair (COLMAP: 200; bounds the time on static clips)
     )
+    init_min_tri_angle: float = 8.0  # deg, initial pair (COLMAP 16: a short walk after a turn fails)
+    init_min_num_inliers: int = 100  # verified matches the initial pair needs (COLMAP 100)
+    tri_min_angle: float = 1.5  # deg; triangulation and point filtering (COLMAP 1.5)
+    rotation_only_fraction: float = 0.9  # SfM fails, this share of neighbours only turn: rotation-only
     min_features: int = 64  # frames with fewer SIFT keypoints are reported as textureless
     deterministic: bool = True  # one thread everywhere and a fixed seed (same input -> same poses)
     num_threads: int = -1  # threads when not deterministic (-1: all)
@@ -127,6 +141,30 @@ def _pair_rotations(db: Path, names: list[str], K: np.ndarray) -> list[np.ndarra
     ]
 
 
+def _rotation_only(
+    res: SfMResult, sampled: np.ndarray, T: int, config: SfMConfig, rel: list[np.ndarray | None] | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """A camera that only turns (SfM finds no parallax): orientations chained from the first sampled frame,
+    one position; (c2w [T, 4, 4], registered [T], chained [T]) or None when the clip does not qualify."""
+    if (
+        rel is None
+        or any(r is None for r in rel)
+        or res.pure_rotation_fraction < config.rotation_only_fraction
+    ):
+        return None
+    if res.turning_pairs < MIN_PAIRS:  # a camera that stands still is refused, not "rotation-only"
+        return None
+    S = len(sampled)
+    known = np.zeros(S, dtype=bool)
+    known[0] = True
+    R, chained = chain_rotations(known, np.broadcast_to(np.eye(3), (S, 3, 3)), rel)  # [S, 3, 3]
+    c2w_s = np.broadcast_to(np.eye(4), (S, 4, 4)).copy()  # [S, 4, 4]
+    c2w_s[:, :3, :3] = R
+    chained_t = np.zeros(T, dtype=bool)
+    chained_t[sampled] = True
+    return interpolate_poses(sampled, c2w_s, T), np.zeros(T, dtype=bool), chained_t
+
+
 def _from_result(
     res: SfMResult,
     sampled: np.ndarray,
@@ -144,6 +182,10 @@ def _from_result(
     if rel is not None and reg.sum() >= 2:
         R_model = np.stack([res.c2w[k][:3, :3] if k in res.c2w else np.eye(3) for k in names])  # [S, 3, 3]
         reg = consistent_registered(reg, R_model, rel)
+    if (reg.sum() < 2 or reg.mean() < config.min_sfm_fraction) and (
+        out := _rotation_only(res, sampled, T, config, rel)
+    ) is not None:
+        return out
     if not res.c2w:
         raise PoseEstimationError(f"{video}: {_failure_reason(res, names, config)}")
     if reg.sum() < 2 or reg.mean() < config.min_sfm_fraction:
@@ -156,7 +198,8 @@ def _from_result(
     if rel is not None and not reg.all():
         R, chained = chain_rotations(reg, c2w_all[:, :3, :3], rel)  # [S, 3, 3], [S]
         c2w_all[chained, :3, :3] = R[chained]
-        c2w_all, placed = place_pieces(c2w_all, reg | chained, reg, names, res.pieces, res.median_depth, rel)
+        c2w_all, placed = place_pieces(c2w_all, reg | chained, reg, names, res.pieces, res.median_depth, rel,
+                                       config.piece_scale)  # fmt: skip
         have = reg | placed  # frames with a position; the others are interpolated between them
         for a in range(3):
             c2w_all[:, a, 3] = np.interp(pos, pos[have], c2w_all[have, a, 3])
@@ -217,10 +260,14 @@ def estimate_poses(
         if len(names) != len(sampled):
             raise PoseEstimationError(f"{video}: decoded {len(names)} of {len(sampled)} sampled frames")
         res = run_sfm(wd / "images", names, wd, config, K_proc)
-        use = config.chain_rotations and len(res.c2w) >= 2
-        rel = _pair_rotations(wd / "database.db", names, K_proc if K is not None else res.K) if use else None
+        if K_proc is None and not res.c2w and res.focal_rotation is not None:  # no model: K from the turns
+            res.K = np.array([[res.focal_rotation, 0, pw / 2], [0, res.focal_rotation, ph / 2], [0, 0, 1.0]])
+        K_rel = K_proc if K is not None else (res.K if res.c2w or res.focal_rotation is not None else None)
+        use = config.chain_rotations and K_rel is not None
+        rel = _pair_rotations(wd / "database.db", names, K_rel) if use else None
     c2w, registered, chained = _from_result(res, sampled, names, T, config, video, rel)
     K_full = K if K is not None else scale_K(res.K, W / pw, H / ph)  # [3, 3]
+    rotation_only = not registered.any()
     return PoseTrack(
         c2w=c2w,
         K=np.broadcast_to(K_full, (T, 3, 3)).copy(),
@@ -232,5 +279,5 @@ def estimate_poses(
         chained_fraction=int(chained.sum()) / len(names),
         reproj_error=res.reproj_error,
         track_length=res.track_length,
-        median_depth=res.median_depth,
+        median_depth=None if rotation_only else res.median_depth,  # no translation: nothing to scale
     )

@@ -4,9 +4,14 @@ A turn on the spot splits incremental SfM into pieces: nothing can be triangulat
 turns, so the walk after the turn starts a new model with its own rotation, origin and scale. The
 piece's orientation is fixed by the rotations chained through the turn (`wpdata.poses.rotations`): the
 best rotation between the piece's model orientations and the chained ones (scipy `Rotation.mean`).
-Its scale is unobservable from the images when the views joining it to the main model only rotate;
-the rule used is that the median depth of the piece's 3D points equals the main model's (the same
-scene seen a moment later has a similar depth distribution). Its origin is the nearest frame's
+Its scale is unobservable from the images when the views joining it to the main model only rotate
+(every view of the join shares one centre), so a prior fixes it. Rule "speed" (default): the camera
+moves at the same typical speed before and after the turn (the 75th percentile of the step between
+consecutive sampled frames in each model, which skips the standing steps of the turn); a person walks
+on at the pace they came. Rule "depth": the median depth of the piece's 3D points equals the main
+model's (the same kind of scene seen a moment later); on the synthetic out-and-back street clip it
+left 6.9% ATE against 0.3% for "speed", since the view back down a street is not as deep as the view
+out. Both are assumptions; a clip that changes pace or scene depth at the turn breaks them. Its origin is the nearest frame's
 position on the main track (an in-place rotation joins the two). Pieces are reported as chained
 frames, never as registered ones, since their placement rests on these assumptions.
 """
@@ -23,6 +28,17 @@ __all__ = ["place_pieces"]
 MIN_PIECE = 3  # frames; smaller pieces are left to interpolation
 
 
+def _typical_step(pos: np.ndarray, mask: np.ndarray) -> float:
+    """75th percentile of the distances between consecutive sampled frames that are both in `mask`.
+
+    pos [S, 3]; the upper quantile skips the steps of the turn itself, where the camera stands still.
+    """
+    both = mask[:-1] & mask[1:]  # [S-1]
+    if both.sum() < 2:
+        return 0.0
+    return float(np.percentile(np.linalg.norm(np.diff(pos, axis=0), axis=1)[both], 75))
+
+
 def place_pieces(
     c2w: np.ndarray,
     known_rot: np.ndarray,
@@ -31,12 +47,16 @@ def place_pieces(
     pieces: list[tuple[dict[str, np.ndarray], float]],
     main_depth: float,
     rel: list[np.ndarray | None],
+    scale_rule: str = "depth",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Positions from the pieces: (c2w [S, 4, 4] with piece positions set, placed [S] bool).
 
     c2w: [S, 4, 4] sampled-frame poses in the main model; known_rot [S]: frames with a trusted rotation
     (registered or chained); known_pos [S]: frames with a measured position (registered).
+    scale_rule: "depth" (equal median point depth) or "speed" (equal typical step length; see module doc).
     """
+    if scale_rule not in ("depth", "speed"):
+        raise ValueError(f"unknown piece scale rule {scale_rule!r}; known: depth, speed")
     out = np.asarray(c2w, dtype=np.float64).copy()  # [S, 4, 4]
     placed = np.zeros(len(names), dtype=bool)  # [S]
     if not (np.isfinite(main_depth) and main_depth > 0):
@@ -61,6 +81,11 @@ def place_pieces(
         p0, a0 = np.unravel_index(dist.argmin(), dist.shape)
         origin = out[anchors[a0], :3, 3]  # [3]
         s = main_depth / depth
+        if scale_rule == "speed":
+            v_main = _typical_step(out[:, :3, 3], known_pos)
+            v_piece = _typical_step(P[:, :3, 3], mask)
+            if v_main > 0 and v_piece > 0:
+                s = v_main / v_piece
         rel_c = P[idx, :3, 3] - P[idx[p0], :3, 3]  # [n, 3]
         out[idx, :3, 3] = origin + s * rel_c @ R_align.T
         out[idx, :3, :3] = R_align @ P[idx, :3, :3]  # the piece's own (bundle-adjusted) relative rotations

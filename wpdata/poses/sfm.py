@@ -1,5 +1,7 @@
 """Incremental structure-from-motion on an image folder with pycolmap (4.x API): SIFT extraction on the
 CPU, sequential matching, incremental mapping; the largest model is returned in the project convention.
+With K unknown, a focal measured from pure-rotation pairs (`wpdata.poses.focal`) replaces COLMAP's
+initial guess and is held fixed (bundle adjustment's self-calibration drifts without parallax).
 
 Deterministic when run single-threaded with a fixed seed (`SfMConfig.deterministic`): COLMAP's RANSAC
 and mapper draw from `pycolmap.set_random_seed` / `random_seed`, and one thread fixes the order of work.
@@ -17,6 +19,8 @@ import numpy as np
 import pycolmap
 
 from wpdata.geometry import invert_se3
+
+from .focal import focal_from_rotations, is_pure_rotation, rotation_pairs
 
 if TYPE_CHECKING:
     from .estimate import SfMConfig
@@ -37,6 +41,9 @@ class SfMResult:
     pieces: list[tuple[dict[str, np.ndarray], float]] = field(
         default_factory=list
     )  # other models: (c2w, depth)
+    focal_rotation: float | None = None  # px; focal from pure-rotation pairs, held fixed in mapping
+    pure_rotation_fraction: float = 0.0  # consecutive image pairs whose matches fit a pure rotation
+    turning_pairs: int = 0  # pure-rotation pairs that turned >= focal.MIN_ANGLE_DEG
 
 
 @contextlib.contextmanager
@@ -101,6 +108,10 @@ def _options(config: SfMConfig, K: np.ndarray | None):
     mapping.mapper.num_threads = threads
     mapping.min_model_size = min(mapping.min_model_size, 3)
     mapping.init_num_trials = config.init_num_trials
+    mapping.mapper.init_min_tri_angle = config.init_min_tri_angle
+    mapping.mapper.init_min_num_inliers = config.init_min_num_inliers
+    mapping.mapper.filter_min_tri_angle = config.tri_min_angle
+    mapping.triangulation.min_angle = config.tri_min_angle
     if K is None:
         reader.camera_model = config.camera_model
         reader.default_focal_length_factor = config.focal_length_factor
@@ -142,6 +153,40 @@ def read_pair_matches(
     return out
 
 
+def _rotation_pairs(db: Path, names: list[str]) -> tuple[dict, float]:
+    """(`wpdata.poses.focal.rotation_pairs` of image pairs up to 3 apart, pure-rotation fraction of neighbours)."""
+    with contextlib.closing(pycolmap.Database.open(db)) as d:
+        cams = d.read_all_cameras()
+    if not cams:
+        return {}, 0.0
+    stats = rotation_pairs(read_pair_matches(db, names, max_offset=3), cams[0].width, cams[0].height)
+    pure = [is_pure_rotation(stats.get((i, i + 1))) for i in range(len(names) - 1)]
+    return stats, float(np.mean(pure)) if pure else 0.0
+
+
+def _fix_focal_from_rotations(db: Path, stats: dict, mapping) -> float | None:
+    """Set the shared camera's focal from pure-rotation pairs (`wpdata.poses.focal`) and hold it fixed.
+
+    Returns the focal (px) or None (too few such pairs: COLMAP calibrates it as usual).
+    """
+    f, _ = focal_from_rotations(stats)
+    if f is None:
+        return None
+    with contextlib.closing(pycolmap.Database.open(db)) as d:
+        cams = d.read_all_cameras()
+        if len(cams) != 1:
+            return None
+        cam = cams[0]
+        params = np.asarray(cam.params, dtype=np.float64).copy()
+        params[list(cam.focal_length_idxs())] = f
+        cam.params = params
+        cam.has_prior_focal_length = True  # else COLMAP may re-initialise it
+        d.update_camera(cam)
+    mapping.ba_refine_focal_length = False
+    mapping.mapper.abs_pose_refine_focal_length = False
+    return f
+
+
 def run_sfm(
     image_dir: Path, names: list[str], work_dir: Path, config: SfMConfig, K: np.ndarray | None
 ) -> SfMResult:
@@ -165,10 +210,24 @@ def run_sfm(
         )  # fmt: skip
         with contextlib.closing(pycolmap.Database.open(db)) as d:
             num_features = {im.name: d.num_keypoints_for_image(im.image_id) for im in d.read_all_images()}
-        pycolmap.match_sequential(db, matching_options=match, pairing_options=pairing, device=cpu)
+        if config.matching == "exhaustive":
+            ex = pycolmap.ExhaustivePairingOptions()
+            pycolmap.match_exhaustive(db, matching_options=match, pairing_options=ex, device=cpu)
+        elif config.matching == "sequential":
+            pycolmap.match_sequential(db, matching_options=match, pairing_options=pairing, device=cpu)
+        else:
+            raise ValueError(f"unknown matching {config.matching!r}; known: sequential, exhaustive")
+        stats, pure = _rotation_pairs(db, names)
+        turning = focal_from_rotations(stats)[1]
+        f_rot = (
+            _fix_focal_from_rotations(db, stats, mapping)
+            if K is None and config.focal_from_rotation
+            else None
+        )
         models = pycolmap.incremental_mapping(db, image_dir, sparse, mapping)
     if not models:
-        return SfMResult({}, np.eye(3), np.nan, np.nan, np.nan, 0, num_features, 0)
+        return SfMResult({}, np.eye(3), np.nan, np.nan, np.nan, 0, num_features, 0, focal_rotation=f_rot,
+                         pure_rotation_fraction=pure, turning_pairs=turning)  # fmt: skip
     ranked = sorted(models.values(), key=lambda r: (r.num_reg_images(), r.num_points3D()), reverse=True)
     rec = ranked[0]
     c2w = _poses(rec)
@@ -183,4 +242,7 @@ def run_sfm(
         num_features=num_features,
         num_models=len(models),
         pieces=[(_poses(r), _median_depth(r)) for r in ranked[1:]],
+        focal_rotation=f_rot,
+        pure_rotation_fraction=pure,
+        turning_pairs=turning,
     )

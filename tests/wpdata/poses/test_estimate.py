@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from wpdata.poses import PoseEstimationError, SfMConfig, estimate_poses, pose_errors, sample_frames
-from wpdata.synth import intrinsics, make_world, static, walking, write_sekai_clip
+from wpdata.synth import intrinsics, look_around, make_world, static, walking, write_sekai_clip
 from wpdata.video import write_mp4
 
 REALDATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "realdata"
@@ -124,3 +124,15 @@ def test_realdata_euroc_static_start_is_refused() -> None:
     # the MAV sits on the ground for these 95 frames (2.2 mm, 0.2 deg of motion): nothing to triangulate
     with pytest.raises(PoseEstimationError, match="data"):
         estimate_poses(frames, SfMConfig(max_frames=16))
+
+
+def test_turn_on_the_spot_without_K_gives_a_rotation_only_track(tmp_path: Path) -> None:
+    """SfM finds no parallax; the focal comes from the turns and the orientations from chained pairs."""
+    world = make_world(3, "plaza")
+    gt = look_around(world, 48, FPS, seed=3)  # [48, 4, 4], one position
+    mp4 = write_sekai_clip(tmp_path, world, gt, intrinsics(W, H), W, H, FPS, "look")
+    tr = estimate_poses(mp4, SfMConfig(max_frames=24))
+    assert abs(tr.K[0, 0, 0] / intrinsics(W, H)[0, 0] - 1) < 0.02, tr.K[0]
+    assert pose_errors(gt, tr.c2w)["rot_median_deg"] < 1.0
+    assert np.allclose(tr.c2w[:, :3, 3], tr.c2w[0, :3, 3]) and tr.chained_fraction == 1.0
+    assert not tr.registered.any() and tr.median_depth is None  # nothing measured by SfM, nothing to scale
