@@ -130,7 +130,7 @@ def analyse_span(
         idx = crowd_indices(path, start, end, frames.src_fps, config.crowd_frames)
         # one call per frame: each seeks to its keyframe instead of decoding the frames in between
         parts = [
-            rgb_frames(path, [i], width=config.crowd_width, source_fps=source_fps, threads=config.threads)
+            rgb_frames(path, [i], config.crowd_width, source_fps, config.threads, src_size=frames.src_size)
             for i in idx
         ]
         rgb = np.concatenate(parts) if parts else np.zeros((0, 1, 1, 3), np.uint8)  # [M, H, W, 3] uint8

@@ -163,11 +163,14 @@ def rgb_frames(
     width: int = 640,
     source_fps: float | None = None,
     threads: int = 0,
+    src_size: tuple[int, int] | None = None,
 ) -> np.ndarray:
-    """The source frames at `indices` as RGB, `width` pixels wide: [M, H, W, 3] uint8 (M <= len(indices))."""
+    """The source frames at `indices` as RGB, `width` pixels wide: [M, H, W, 3] uint8 (M <= len(indices)).
+    `src_size` (w, h), when the caller has probed the source already, saves probing it again."""
     p = Path(path)
     want = sorted({int(i) for i in indices})
-    _, src_size, _ = _source_info(p, source_fps)
+    if src_size is None:
+        _, src_size, _ = _source_info(p, source_fps)
     size = analysis_size(src_size, width)
     if not want:
         return np.zeros((0, size[1], size[0], 3), np.uint8)
