@@ -6,8 +6,8 @@ and a critic, teacher and critic conditioned, per scored chunk, on the memory th
 Modules: ``config`` (DistillConfig, load_distill_config), ``clip`` (Clip: one sample of a batch),
 ``networks`` (teacher / student / critic from one checkpoint), ``rollout`` (student_rollout),
 ``context`` (per scored chunk segments: aligned / own, ScoreWindow), ``losses`` (DMD generator loss,
-critic loss), ``updates`` (one critic / generator update), ``sharding`` (FSDP2 for student and
-critic), ``trainer`` (distill, run_distill), ``run`` (torchrun entry).
+critic loss), ``updates`` (one critic / generator update), ``trainer`` (distill, run_distill; FSDP2 for
+student and critic), ``run`` (torchrun entry).
 """
 
 from wpmodel.distill.config import DistillConfig, load_distill_config

@@ -10,10 +10,11 @@ sample videos (``train.samples``) on rank 0. The run folder also gets the teache
 ``train_config.json``, so ``load_dit`` / ``wp generate`` load the distilled student (EMA) from it like
 any WorldPlay run. Several processes: gradients averaged over ranks (``updates.average_gradients``, a flat
 all-reduce), or, with ``dist.fsdp``, student and critic sharded with FSDP2 (``fully_shard`` per block and
-the root: ``sharding.shard``), whose reduce-scatter averages the gradients; the frozen teacher stays
+the root: ``wpmodel.train.dist.wrap_model``), whose reduce-scatter averages the gradients; the frozen teacher stays
 replicated. FSDP2's hooks run on every ``module(...)`` call, so the rollout's streaming entry points
 (context write, cache reads) all-gather like any forward; checkpoints and the EMA read full tensors
-(``sharding.full_state``, ``wpmodel.train.fsdp_state``: collectives every rank takes part in).
+(``wpmodel.train.fsdp_state.FullState``, optimizer state loaded non-strictly: collectives every rank
+takes part in).
 """
 
 from __future__ import annotations
@@ -35,13 +36,12 @@ from wpmodel.data.loader import make_loader
 from wpmodel.distill.clip import clips_from_batch
 from wpmodel.distill.config import DistillConfig
 from wpmodel.distill.networks import load_networks
-from wpmodel.distill.sharding import full_state, shard
 from wpmodel.distill.updates import clip_and_step, critic_update, generator_update
 from wpmodel.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from wpmodel.train.data import epoch_batches, load_frozen_vae, shard_source
-from wpmodel.train.dist import DistInfo, all_true, barrier, init_distributed, mean_over_ranks
+from wpmodel.train.dist import DistInfo, all_true, barrier, init_distributed, mean_over_ranks, wrap_model
 from wpmodel.train.ema import EMA
-from wpmodel.train.fsdp_state import ema_source
+from wpmodel.train.fsdp_state import FullState, ema_source
 from wpmodel.train.samples import write_sample_video
 from wpmodel.train.step import batch_latents
 from wpmodel.train.trainer import seed_everything, step_generator
@@ -96,7 +96,9 @@ def distill(
     nets = load_networks(teacher_path, cfg.teacher.config, cfg.teacher.ema, device)
     teacher, sharded = nets.teacher, cfg.dist.fsdp and info.distributed
     ema = EMA(nets.student, tc.ema_decay)
-    student, critic = shard(nets.student, info, sharded), shard(nets.critic, info, sharded)
+    student, critic = nets.student, nets.critic
+    if sharded:
+        student, critic = wrap_model(student, info, fsdp=True), wrap_model(critic, info, fsdp=True)
     opt_g = torch.optim.AdamW(
         student.parameters(), lr=oc.lr_generator, betas=oc.betas, weight_decay=oc.weight_decay
     )
@@ -106,7 +108,10 @@ def distill(
     warm = max(1, oc.warmup_steps)
     scheds = {name: torch.optim.lr_scheduler.LambdaLR(o, lambda s: min(1.0, (s + 1) / warm))
               for name, o in (("generator", opt_g), ("critic", opt_c))}  # fmt: skip
-    full_g, full_c = full_state(student, opt_g, sharded), full_state(critic, opt_c, sharded)
+    # the student's caption embedding never gets a gradient (captions enter the rollout only through the
+    # KV cache written under no_grad): AdamW keeps no state for it, so its sharded load is not strict
+    full_g = FullState(student, opt_g, sharded, strict_optim=False)
+    full_c = FullState(critic, opt_c, sharded, strict_optim=False)
     models = {"dit": full_g.model, "ema": ema, "critic": full_c.model}
     opts = {"generator": full_g.optim, "critic": full_c.optim}
     step, epoch, pos = 0, 0, 0

@@ -42,8 +42,11 @@ class _ShardedModelState:
 
 
 class _ShardedOptimState:
-    def __init__(self, model: nn.Module, optim: torch.optim.Optimizer) -> None:
-        self.model, self.optim = model, optim
+    """``state_dict``/``load_state_dict`` of a sharded model's optimizer in full tensors; ``strict=False``
+    accepts parameters with no optimizer state (never given a gradient), as the unsharded load does."""
+
+    def __init__(self, model: nn.Module, optim: torch.optim.Optimizer, strict: bool = True) -> None:
+        self.model, self.optim, self.strict = model, optim, strict
 
     def state_dict(self) -> dict[str, Any]:
         from torch.distributed.checkpoint.state_dict import get_optimizer_state_dict
@@ -54,7 +57,7 @@ class _ShardedOptimState:
         from torch.distributed.checkpoint.state_dict import StateDictOptions, set_optimizer_state_dict
 
         set_optimizer_state_dict(
-            self.model, self.optim, state, options=StateDictOptions(full_state_dict=True)
+            self.model, self.optim, state, options=StateDictOptions(full_state_dict=True, strict=self.strict)
         )
 
 
@@ -77,11 +80,13 @@ class Gathered:
 class FullState:
     """The objects a checkpoint saves/loads for ``model`` (possibly DDP- or FSDP-wrapped) and ``optim``."""
 
-    def __init__(self, model: nn.Module, optim: torch.optim.Optimizer, sharded: bool) -> None:
+    def __init__(
+        self, model: nn.Module, optim: torch.optim.Optimizer, sharded: bool, strict_optim: bool = True
+    ) -> None:
         self.sharded = sharded
         if sharded:
             self.model: Any = _ShardedModelState(model)
-            self.optim: Any = _ShardedOptimState(model, optim)
+            self.optim: Any = _ShardedOptimState(model, optim, strict_optim)
         else:
             self.model, self.optim = getattr(model, "module", model), optim
 
