@@ -19,6 +19,7 @@ import numpy as np
 __all__ = [
     "MotionTrack",
     "PairFit",
+    "centre_shift",
     "compose_similarity",
     "estimate_motion",
     "estimate_pair",
@@ -76,6 +77,12 @@ class PairFit:
 def compose_similarity(B: np.ndarray, A: np.ndarray) -> np.ndarray:
     """The similarity [2, 3] applying A [2, 3] then B [2, 3]."""
     return np.hstack([B[:, :2] @ A[:, :2], (B[:, :2] @ A[:, 2] + B[:, 2])[:, None]])
+
+
+def centre_shift(A: np.ndarray, w: int | float, h: int | float) -> np.ndarray:
+    """Displacement (px) of the frame centre under similarities A [..., 2, 3]: [..., 2]."""
+    centre = np.array([(w - 1) / 2.0, (h - 1) / 2.0])  # [2]
+    return A[..., :2] @ centre + A[..., 2] - centre
 
 
 def similarity_shift(A: np.ndarray, w: int | float, h: int | float) -> float:
@@ -162,8 +169,7 @@ def estimate_pair(g0: np.ndarray, g1: np.ndarray, mask: np.ndarray | None = None
     shift = global_shift(g0, g1)
     if np.hypot(*shift) < MIN_GUIDED_SHIFT * px:
         return fit  # within the LK pyramid's reach: the plain fit stands
-    centre = np.array([(g0.shape[1] - 1) / 2.0, (g0.shape[0] - 1) / 2.0])
-    moved = fit.A[:, :2] @ centre + fit.A[:, 2] - centre  # [2] the plain fit's shift of the centre
+    moved = centre_shift(fit.A, g0.shape[1], g0.shape[0])  # [2] the plain fit's shift of the centre
     if fit.reliable and np.hypot(*(moved - shift)) < GUIDED_AGREE_PX * px:
         return fit
     guided = _lk_fit(g0, g1, p0, px, shift)
@@ -179,8 +185,7 @@ def estimate_motion(gray: np.ndarray, mask: np.ndarray | None = None) -> MotionT
     n, h, w = gray.shape
     pairs = [estimate_pair(gray[i], gray[i + 1], mask) for i in range(max(0, n - 1))]
     A = np.stack([p.A for p in pairs]) if pairs else np.zeros((0, 2, 3))  # [N-1, 2, 3]
-    centre = np.array([(w - 1) / 2.0, (h - 1) / 2.0])  # [2]
-    moved = A[:, :, :2] @ centre + A[:, :, 2] - centre  # [N-1, 2]
+    moved = centre_shift(A, w, h)  # [N-1, 2]
     return MotionTrack(
         A=A,
         dx=moved[:, 0].copy(),

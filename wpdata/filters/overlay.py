@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from wpdata.filters.motion import MotionTrack, compose_similarity, similarity_shift
-from wpdata.filters.overlay_cues import cue_regions
+from wpdata.filters.overlay_cues import cue_regions, evidence_t
 from wpdata.filters.overlay_kinds import Region, classify_regions, detect_letterbox, letterbox_boxes
 
 __all__ = ["OverlayResult", "detect_overlays", "persistence_map"]
@@ -125,15 +125,11 @@ def persistence_map(gray: np.ndarray, track: MotionTrack) -> Persistence:
         va[k] = cv2.erode(valid.astype(np.uint8), kernel) > 0  # predicted from inside frame i
         ev[k] = cv2.blur(g0x * (g1x - px) + g0y * (g1y - py), (3, 3))
         ev[k][~va[k]] = 0.0
-    cnt = va.sum(axis=0, dtype=np.float32)  # [h, w]
-    c = np.maximum(cnt, 1)
-    mean = ev.sum(axis=0) / c
-    var = np.maximum((ev * ev).sum(axis=0) / c - mean**2, 0.0)
-    t = mean / (np.sqrt(var / c) + T_FLOOR)  # [h, w] float32
-    t[cnt < MIN_PAIRS] = 0.0
+    t = evidence_t(ev, va, T_FLOOR, MIN_PAIRS)  # [h, w] float32
+    c = np.maximum(va.sum(axis=0, dtype=np.float32), 1)  # [h, w] valid pairs per pixel
     duty = (ev > DUTY_E).sum(axis=0) / c
     times = np.array([(i + j) / 2 for i, j, _ in pairs], np.float64)
-    return Persistence(t.astype(np.float32), duty.astype(np.float32), ev, va, times)
+    return Persistence(t, duty.astype(np.float32), ev, va, times)
 
 
 def _spike(d: np.ndarray, scene_diff: np.ndarray) -> float:

@@ -21,7 +21,7 @@ import numpy as np
 
 from wpdata.filters.overlay_kinds import Region
 
-__all__ = ["cue_regions", "windowed_t"]
+__all__ = ["cue_regions", "evidence_t", "windowed_t"]
 
 WINDOW_PAIRS = 8  # consecutive usable pairs per window (~1.3 s at 6 analysis fps)
 MIN_WINDOWS = 2  # fewer full windows: the shot-wide pass already sees every window
@@ -34,6 +34,19 @@ MIN_SEEDS = 8
 MIN_HOT_PX = 200  # hot pixels at 320x180 (scaled with the frame area)
 
 
+def evidence_t(evidence: np.ndarray, valid: np.ndarray, t_floor: float, min_pairs: int) -> np.ndarray:
+    """Per-pixel t statistic [h, w] float32 of per-pair evidence [P, h, w] over its valid [P, h, w] pairs:
+    mean / (standard error + t_floor), 0 where fewer than `min_pairs` pairs are valid (the shot-wide
+    statistic of `overlay.persistence_map` and each window's here)."""
+    cnt = valid.sum(axis=0, dtype=np.float32)  # [h, w]
+    c = np.maximum(cnt, 1)
+    mean = evidence.sum(axis=0) / c
+    var = np.maximum((evidence * evidence).sum(axis=0) / c - mean**2, 0.0)
+    t = mean / (np.sqrt(var / c) + t_floor)
+    t[cnt < min_pairs] = 0.0
+    return t.astype(np.float32)
+
+
 def windowed_t(evidence: np.ndarray, valid: np.ndarray, t_floor: float, min_pairs: int) -> np.ndarray:
     """Per-pixel maximum over half-overlapping windows of WINDOW_PAIRS pairs of the evidence t statistic.
 
@@ -42,14 +55,8 @@ def windowed_t(evidence: np.ndarray, valid: np.ndarray, t_floor: float, min_pair
     p, h, w = evidence.shape
     out = np.zeros((h, w), np.float32)
     for s in range(0, p - WINDOW_PAIRS + 1, WINDOW_PAIRS // 2):
-        ev, va = evidence[s : s + WINDOW_PAIRS], valid[s : s + WINDOW_PAIRS]
-        cnt = va.sum(axis=0, dtype=np.float32)
-        c = np.maximum(cnt, 1)
-        mean = ev.sum(axis=0) / c
-        var = np.maximum((ev * ev).sum(axis=0) / c - mean**2, 0.0)
-        t = mean / (np.sqrt(var / c) + t_floor)
-        t[cnt < min_pairs] = 0.0
-        np.maximum(out, t, out=out)
+        sl = slice(s, s + WINDOW_PAIRS)
+        np.maximum(out, evidence_t(evidence[sl], valid[sl], t_floor, min_pairs), out=out)
     return out
 
 

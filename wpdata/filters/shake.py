@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from wpdata.filters.motion import MotionTrack, compose_similarity
+from wpdata.filters.motion import MotionTrack, centre_shift, compose_similarity
 
 __all__ = ["SHAKE_WINDOW_S", "motion_amount", "reliable_fraction", "shake_score"]
 
@@ -45,8 +45,7 @@ def _pair_dt(times: np.ndarray) -> np.ndarray:
 
 def _step_motion(A: np.ndarray, w: float, h: float) -> float:
     """|translation of the frame centre| / width + |rotation| (rad) + |zoom| of one similarity A [2, 3]."""
-    centre = np.array([(w - 1) / 2.0, (h - 1) / 2.0])
-    shift = A[:, :2] @ centre + A[:, 2] - centre  # [2]
+    shift = centre_shift(A, w, h)  # [2]
     scale = float(np.hypot(A[0, 0], A[1, 0]))
     return (
         float(np.hypot(*shift)) / w + abs(float(np.arctan2(A[1, 0], A[0, 0]))) + abs(np.log(max(scale, 1e-9)))

@@ -79,7 +79,7 @@ def test_fast_pan_beyond_the_lk_pyramid_is_tracked_from_the_phase_shift(walking_
 
 def estimate_pair_unguided(g0: np.ndarray, g1: np.ndarray):
     """The plain LK fit (no phase-correlation restart), as estimate_pair makes it first."""
-    from wpdata.filters.motion import REF_WIDTH, _lk_fit
+    from wpdata.filters.motion import MAX_CORNERS, MIN_DISTANCE, QUALITY, REF_WIDTH, _lk_fit
 
-    p0 = cv2.goodFeaturesToTrack(g0, 160, 0.01, 7, blockSize=7)
+    p0 = cv2.goodFeaturesToTrack(g0, MAX_CORNERS, QUALITY, MIN_DISTANCE, blockSize=7)
     return _lk_fit(g0, g1, p0, g0.shape[1] / REF_WIDTH, None)
