@@ -103,6 +103,7 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("score_bright_fraction", _F64),  # fraction of pixels with luma >= 250
         _f("overlay_boxes", list_of(list_of(pa.float32()))),  # [K][4] x0, y0, x1, y1 normalised
         _f("overlay_kinds", list_of(_STR)),  # [K] "watermark" | "logo" | "hud" | "subtitles" | "letterbox"
+        _f("overlay_evidences", list_of(pa.float32())),  # [K] confidence of each region (letterbox 1.0)
     ],
     "scenes": [
         _req("scene_id", _STR),

@@ -1,7 +1,7 @@
 """Analyse one span of a source into the clips-manifest score columns (scores only, no decisions).
 
-One decode of the span at analysis resolution (gray, ``analysis_fps``, optionally reference frames
-only) feeds motion, shake, overlays and quality; crowd counting takes a few full-colour frames at
+One decode of the span at analysis resolution (gray, with the chroma planes for the overlay test,
+``analysis_fps``, optionally reference frames only) feeds motion, shake, overlays and quality; crowd counting takes a few full-colour frames at
 keyframes (each decodes on its own), so the span is never decoded at full resolution.
 """
 
@@ -37,6 +37,7 @@ class AnalysisConfig:
     crowd_width: int = 640  # their width in pixels
     detector_path: str | None = None  # a transformers object detector (folder/hub id); None: OpenCV HOG
     detector_threshold: float = 0.5
+    overlay_chroma: bool = True  # also test the (Cb, Cr) planes for static overlays (colour-only marks)
     remask_overlays: bool = True  # re-fit the camera motion with detected overlays masked out
     threads: int = 0  # decoder threads per decode (0: automatic); a Ray stage sets its declared cpus
 
@@ -105,12 +106,13 @@ def analyse_span(
         source_fps=source_fps,
         skip_nonref=config.skip_nonref,
         threads=config.threads,
+        chroma=config.overlay_chroma,
     )
     if len(frames) < 2:
         raise ValueError(f"only {len(frames)} analysis frame(s) decoded from [{start}, {end})")
     gray = frames.gray  # [N, h, w] uint8
     track = estimate_motion(gray)
-    overlays = detect_overlays(gray, track)
+    overlays = detect_overlays(gray, track, frames.chroma)
     if config.remask_overlays and overlays.mask.any() and overlays.area_fraction < 0.5:
         track = estimate_motion(gray, mask=overlays.mask)  # overlay pixels no longer pull the fit
     out: dict[str, Any] = {"duration_s": (end - start) / frames.src_fps}
@@ -119,6 +121,7 @@ def analyse_span(
     out["score_overlay_evidence"] = float(overlays.evidence)
     out["overlay_boxes"] = [[float(v) for v in box] for box in overlays.boxes]
     out["overlay_kinds"] = list(overlays.kinds)
+    out["overlay_evidences"] = [float(e) for e in overlays.evidences]
     out["score_sharpness"] = float(sharpness(gray))
     light = exposure(gray)
     out["score_brightness"] = float(light["brightness"])

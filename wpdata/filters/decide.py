@@ -125,14 +125,27 @@ def _above(value: float | None, limit: float) -> bool:
 
 
 def _overlay_reasons(row: Mapping[str, Any], th: CurationThresholds) -> set[str]:
-    kinds = {str(k) for k in (row.get("overlay_kinds") or [])} & set(OVERLAY_DROP_KINDS)
-    if not kinds:
+    """``overlay:<kind>`` for each droppable kind whose region is confident enough (per region where the row
+    has ``overlay_evidences``, else the clip's strongest region stands for all), or for every kind when the
+    overlays cover more than ``max_overlay_area``."""
+    kinds = [str(k) for k in (row.get("overlay_kinds") or [])]
+    droppable = set(kinds) & set(OVERLAY_DROP_KINDS)
+    if not droppable:
         return set()
     area, evidence = _num(row, "score_overlay_area"), _num(row, "score_overlay_evidence")
-    confident = evidence is not None and evidence >= th.min_overlay_evidence
-    large_enough = area is None or area >= th.min_overlay_area
-    if (confident and large_enough) or _above(area, th.max_overlay_area):
-        return {f"overlay:{k}" for k in kinds}
+    if _above(area, th.max_overlay_area):
+        return {f"overlay:{k}" for k in droppable}
+    if area is not None and area < th.min_overlay_area:
+        return set()
+    per_region = row.get("overlay_evidences")
+    if per_region is not None and len(per_region) == len(kinds):  # a weak region does not ride on a strong one
+        return {
+            f"overlay:{k}"
+            for k, e in zip(kinds, per_region, strict=True)
+            if k in droppable and e is not None and e >= th.min_overlay_evidence
+        }
+    if evidence is not None and evidence >= th.min_overlay_evidence:
+        return {f"overlay:{k}" for k in droppable}
     return set()
 
 

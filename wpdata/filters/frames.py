@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from wpdata.video import VideoError, iter_frames, probe, probe_image_sequence
@@ -32,6 +33,7 @@ class AnalysisFrames:
     src_fps: float
     src_size: tuple[int, int]  # (width, height) of the source
     scale: float  # analysis width / source width
+    chroma: np.ndarray | None = None  # [N, h/2, w/2, 2] uint8 (Cb, Cr) at half analysis resolution, when asked
 
     def __len__(self) -> int:
         return int(self.gray.shape[0])
@@ -43,6 +45,25 @@ def analysis_size(src_size: tuple[int, int], width: int) -> tuple[int, int]:
     w = min(int(width), int(sw))
     h = max(2, int(round(sh * w / sw / 2.0)) * 2)
     return max(2, w - w % 2), h
+
+
+def _split_yuv420(a: np.ndarray, w: int, h: int) -> np.ndarray:
+    """The (Cb, Cr) planes [h/2, w/2, 2] uint8 of a packed yuv420p array [3h/2, w] (PyAV's layout)."""
+    flat = a.reshape(-1)
+    n = (h // 2) * (w // 2)
+    u = flat[h * w : h * w + n].reshape(h // 2, w // 2)
+    v = flat[h * w + n : h * w + 2 * n].reshape(h // 2, w // 2)
+    return np.stack([u, v], axis=-1)
+
+
+def _rgb_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gray [h, w] and (Cb, Cr) [h/2, w/2, 2] uint8 of an RGB frame [h, w, 3] (decodes without yuv planes),
+    chroma in the studio range (16-240) the decoder's yuv420p planes use."""
+    h, w = rgb.shape[:2]
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)  # [h, w, 3] (Y, Cr, Cb)
+    half = cv2.resize(ycc[..., 1:], (w // 2, h // 2), interpolation=cv2.INTER_AREA)  # [h/2, w/2, 2] (Cr, Cb)
+    studio = 128.0 + (half[..., ::-1].astype(np.float32) - 128.0) * (224.0 / 255.0)  # the decoder's range
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), np.round(studio).astype(np.uint8)
 
 
 def _source_info(path: Path, source_fps: float | None) -> tuple[float, tuple[int, int], int]:
@@ -64,8 +85,10 @@ def _nonref_frames(
     fps: float,
     size: tuple[int, int],
     threads: int = 0,
+    chroma: list[np.ndarray] | None = None,
 ) -> tuple[list[np.ndarray], list[int]]:
-    """Decode reference frames only; per target index keep the nearest one (each at most once), as gray [h, w]."""
+    """Decode reference frames only; per target index keep the nearest one (each at most once), as gray [h, w]
+    (and, into `chroma` when given, its (Cb, Cr) planes [h/2, w/2, 2])."""
     grays: list[np.ndarray] = []
     kept: list[int] = []
     w, h = size
@@ -73,6 +96,9 @@ def _nonref_frames(
     def keep(idx: int, frame: av.VideoFrame) -> None:
         if not kept or kept[-1] != idx:
             grays.append(frame.to_ndarray(format="gray", width=w, height=h, interpolation="AREA"))
+            if chroma is not None:  # a second small conversion: gray keeps swscale's own full-range Y
+                yuv = frame.to_ndarray(format="yuv420p", width=w, height=h, interpolation="AREA")
+                chroma.append(_split_yuv420(yuv, w, h))
             kept.append(idx)
 
     pending = iter(targets)
@@ -110,13 +136,15 @@ def sample_frames(
     source_fps: float | None = None,
     skip_nonref: bool = False,
     threads: int = 0,
+    chroma: bool = False,
 ) -> AnalysisFrames:
     """Frames [start, end) of `path`, gray, `width` pixels wide, every k-th source frame (image folders need source_fps).
 
     k = floor(src_fps / analysis_fps), so frames are evenly spaced at a rate of at least `analysis_fps`
     (15 fps -> every 2nd frame, 30 fps -> every 5th). With `skip_nonref` (video files only) the
     nearest reference frame stands in for each target, so spacing is only roughly even. `threads`:
-    decoder threads (0 = automatic).
+    decoder threads (0 = automatic). `chroma`: also keep each frame's (Cb, Cr) planes at half resolution
+    (from the decoder's yuv420p planes; decodes that only give RGB convert with OpenCV's BT.601).
     """
     p = Path(path)
     src_fps, src_size, num_frames = _source_info(p, source_fps)
@@ -126,24 +154,20 @@ def sample_frames(
     size = analysis_size(src_size, width)
     step = max(1, int(src_fps / analysis_fps + 1e-2))  # whole source frames: every pair spans the same time
     fps = None if step == 1 else src_fps / step
+    uv: list[np.ndarray] | None = [] if chroma else None
     if skip_nonref and not p.is_dir():
         targets = list(target_indices(start, stop, src_fps, fps))
-        grays, idx = _nonref_frames(p, start, stop, targets, src_fps, size, threads)
+        grays, idx = _nonref_frames(p, start, stop, targets, src_fps, size, threads, uv)
     else:
         idx = list(target_indices(start, stop, src_fps, fps))
-        grays = list(
-            iter_frames(
-                p,
-                start,
-                stop,
-                size=size,
-                fps=fps,
-                gray=True,
-                threads=threads,
-                source_fps=source_fps,
-                strict=False,
-            )
+        decoded = iter_frames(
+            p, start, stop, size=size, fps=fps, gray=not chroma, threads=threads, source_fps=source_fps, strict=False
         )
+        if chroma:
+            planes = [_rgb_planes(f) for f in decoded]
+            grays, uv = [g for g, _ in planes], [c for _, c in planes]
+        else:
+            grays = list(decoded)
         idx = idx[: len(grays)]  # a truncated file yields fewer frames than targets
     gray = np.stack(grays) if grays else np.zeros((0, size[1], size[0]), np.uint8)  # [N, h, w] uint8
     indices = np.asarray(idx, dtype=np.int64)  # [N]
@@ -154,6 +178,7 @@ def sample_frames(
         src_fps=src_fps,
         src_size=src_size,
         scale=size[0] / src_size[0],
+        chroma=(np.stack(uv) if uv else np.zeros((0, size[1] // 2, size[0] // 2, 2), np.uint8)) if chroma else None,
     )
 
 

@@ -45,6 +45,8 @@ BOX_PAD_PX = 2
 MIN_REGION_EVIDENCE = 0.3  # regions weaker than this are not reported at all
 RING_PX = 6  # width (at 320 px) of the ring around a region whose temporal std is the local reference
 LOCAL_EPS = 2.0  # gray levels added to both stds of a local ratio (a calm or clipped scene tells nothing)
+CHROMA_WEIGHT = 4.0  # weight of the chroma planes' evidence next to the gray plane's (scales T_FLOOR)
+CHROMA_MIN_PAIRS = 6  # the chroma t needs more pairs: smooth 4:2:0 planes make few-pair noise blob-shaped
 DUTY_E = 4.0  # per-pair evidence (gray level^2) above which a pixel counts as persisting in that pair
 
 
@@ -61,7 +63,7 @@ class OverlayResult:
 
 
 def _gradients(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sobel gradients in gray levels per pixel."""  # img [h, w] float32 -> 2 x [h, w] float32
+    """Sobel gradients in gray levels per pixel."""  # img [h, w(, C)] float32 -> 2 x [h, w(, C)] float32
     gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
     gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
     return gx, gy
@@ -94,42 +96,87 @@ class Persistence:
     evidence: np.ndarray  # [P, h, w] float32 per-pair evidence (0 where not predicted)
     valid: np.ndarray  # [P, h, w] bool, pixel predicted from inside the first frame of the pair
     times: np.ndarray  # [P] float64 mid-pair frame index
+    parts: list[np.ndarray] = field(default_factory=list)  # [h, w] t maps whose maximum is `t` (gray, chroma)
 
     @property
     def used(self) -> int:
         return int(self.evidence.shape[0])
 
 
-def persistence_map(gray: np.ndarray, track: MotionTrack) -> Persistence:
-    """Per-pair evidence e(p) = g_i . (g_j - gpred_j) of the usable pairs and its per-pixel t statistic."""
+def _planes(gray: np.ndarray, chroma: np.ndarray | None) -> np.ndarray:
+    """Float32 planes [N, h, w, C] the evidence is computed on: gray, then (Cb, Cr) upsampled to its size."""
+    n, h, w = gray.shape
+    if chroma is None:
+        return gray.astype(np.float32)[..., None]  # [N, h, w, 1]
+    out = np.empty((n, h, w, 3), np.float32)
+    out[..., 0] = gray
+    for f in range(n):
+        out[f, ..., 1:] = cv2.resize(chroma[f], (w, h), interpolation=cv2.INTER_LINEAR)  # [h, w, 2] uint8
+    return out
+
+
+def _pair_evidence(
+    planes: np.ndarray, i: int, j: int, A: np.ndarray, grads: dict[int, tuple[np.ndarray, np.ndarray]]
+) -> np.ndarray:
+    """g_i . (g_j - gpred_j) of one pair, per plane: [h, w, C] float32 of planes [N, h, w, C] (one
+    multi-channel OpenCV call per step; `grads` caches each frame's gradients)."""
+    n, h, w, c = planes.shape
+    for f in (i, j):
+        if f not in grads:
+            grads[f] = _gradients(planes[f])
+    (g0x, g0y), (g1x, g1y) = grads[i], grads[j]
+    pred = cv2.warpAffine(planes[i], A, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    px, py = _gradients(pred)
+    np.subtract(g1x, px, out=px)  # in place: temporaries of [h, w, C] cost more than the filters
+    np.multiply(px, g0x, out=px)
+    np.subtract(g1y, py, out=py)
+    np.multiply(py, g0y, out=py)
+    px += py
+    return px.reshape(h, w, c)
+
+
+def persistence_map(
+    gray: np.ndarray, track: MotionTrack, chroma: np.ndarray | None = None, chroma_weight: float = CHROMA_WEIGHT
+) -> Persistence:
+    """Per-pair evidence e(p) = g_i . (g_j - gpred_j) of the usable pairs and its per-pixel t statistic.
+
+    With `chroma` ([N, h/2, w/2, 2] Cb, Cr), the same evidence of the two chroma planes, upsampled to the
+    gray size (at their half resolution the warp's interpolation loss biases the test) and scaled by
+    `chroma_weight`, gets a t statistic of its own, and each pixel keeps the larger of the two: a mark that
+    differs from the scene in colour only (blue text on red brick) has no gray gradients, and a gray mark
+    keeps its own t (a summed evidence would add the chroma planes' noise to it). `evidence` and `duty`
+    stay the gray plane's.
+    """
     n, h, w = gray.shape
     pairs = _pairs(track, w, h)
     if len(pairs) < MIN_PAIRS:
         z = np.zeros((h, w), np.float32)
         return Persistence(z, z, np.zeros((0, h, w), np.float32), np.zeros((0, h, w), bool), np.zeros(0))
+    use_chroma = chroma is not None and chroma_weight > 0 and len(chroma) == n
+    planes = _planes(gray, chroma if use_chroma else None)  # [N, h, w, C] float32
     ones = np.ones((h, w), np.float32)
     kernel = np.ones((3, 3), np.uint8)
     grads: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    ev = np.zeros((len(pairs), h, w), np.float32)
+    ev = np.zeros((len(pairs), h, w), np.float32)  # gray plane
+    evc = np.zeros((len(pairs), h, w), np.float32) if use_chroma else ev  # chroma planes
     va = np.zeros((len(pairs), h, w), bool)
     for k, (i, j, A) in enumerate(pairs):
-        for f in (i, j):
-            if f not in grads:
-                grads[f] = _gradients(gray[f].astype(np.float32))
-        (g0x, g0y), (g1x, g1y) = grads[i], grads[j]
-        pred = cv2.warpAffine(
-            gray[i].astype(np.float32), A, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-        )
-        px, py = _gradients(pred)
         valid = cv2.warpAffine(ones, A, (w, h), borderValue=0) > 0.999
         va[k] = cv2.erode(valid.astype(np.uint8), kernel) > 0  # predicted from inside frame i
-        ev[k] = cv2.blur(g0x * (g1x - px) + g0y * (g1y - py), (3, 3))
+        e = _pair_evidence(planes, i, j, A, grads)  # [h, w, C]
+        ev[k] = cv2.blur(e[..., 0], (3, 3))
         ev[k][~va[k]] = 0.0
-    t = evidence_t(ev, va, T_FLOOR, MIN_PAIRS)  # [h, w] float32
+        if use_chroma:
+            evc[k] = cv2.blur(chroma_weight * (e[..., 1] + e[..., 2]), (3, 3))
+            evc[k][~va[k]] = 0.0
+    parts = [evidence_t(ev, va, T_FLOOR, MIN_PAIRS)]  # [h, w] float32 each
+    if use_chroma:
+        parts.append(evidence_t(evc, va, T_FLOOR, CHROMA_MIN_PAIRS))
+    t = np.maximum.reduce(parts) if len(parts) > 1 else parts[0]
     c = np.maximum(va.sum(axis=0, dtype=np.float32), 1)  # [h, w] valid pairs per pixel
     duty = (ev > DUTY_E).sum(axis=0) / c
     times = np.array([(i + j) / 2 for i, j, _ in pairs], np.float64)
-    return Persistence(t, duty.astype(np.float32), ev, va, times)
+    return Persistence(t, duty.astype(np.float32), ev, va, times, parts)
 
 
 def _spike(d: np.ndarray, scene_diff: np.ndarray) -> float:
@@ -140,12 +187,19 @@ def _spike(d: np.ndarray, scene_diff: np.ndarray) -> float:
     return float(np.max(r) / (np.median(r) + 0.05))
 
 
-def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray) -> list[Region]:
+def _null(parts: list[np.ndarray], core: np.ndarray) -> float:
+    """The clip's own null spread: the 0.1th percentile of -t over the core, the widest of the t maps (the
+    negative tail of their maximum would understate each map's own)."""
+    nulls = [float(-np.percentile(p[core & (p != 0)], 0.1)) for p in parts if (core & (p != 0)).any()]
+    return max(nulls, default=0.0)
+
+
+def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray, core: np.ndarray) -> list[Region]:
     """Connected regions of hot pixels, closed into blobs, with the statistics the kind guess needs."""
     h, w = t.shape
     duty = pm.duty
     k = max(3, int(round(CLOSE_PX * w / 320)) | 1)
-    null = float(-np.percentile(t[t != 0], 0.1)) if (t != 0).any() else 0.0  # the clip's own null spread
+    null = _null(pm.parts or [t], core)
     hot = t > max(LOW_T, NULL_K * null)  # [h, w] bool, hysteresis low level
     blob = cv2.morphologyEx(
         hot.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
@@ -203,11 +257,14 @@ def _overlaps(a: tuple[float, ...] | list[float], b: tuple[float, ...] | list[fl
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def detect_overlays(gray: np.ndarray, track: MotionTrack) -> OverlayResult:
-    """Static overlays in gray [N, h, w] uint8 analysis frames given their camera motion `track`."""
+def detect_overlays(
+    gray: np.ndarray, track: MotionTrack, chroma: np.ndarray | None = None, chroma_weight: float = CHROMA_WEIGHT
+) -> OverlayResult:
+    """Static overlays in gray [N, h, w] uint8 analysis frames given their camera motion `track` (and the
+    frames' (Cb, Cr) planes [N, h/2, w/2, 2], which add colour-only marks; see `persistence_map`)."""
     n, h, w = gray.shape
     mask = np.zeros((h, w), bool)
-    pm = persistence_map(gray, track)
+    pm = persistence_map(gray, track, chroma, chroma_weight)
     t = pm.t
     if pm.used == 0:  # static camera or too few pairs: no evidence either way
         return OverlayResult(mask=mask, area_fraction=0.0)
@@ -226,7 +283,7 @@ def detect_overlays(gray: np.ndarray, track: MotionTrack) -> OverlayResult:
     ] = True
     t = np.where(core, t, 0.0).astype(np.float32)
     area = np.zeros((h, w), bool)
-    regions = _regions(pm, t, gray)
+    regions = _regions(pm, t, gray, core)
     for r, kind in zip(regions, classify_regions(regions), strict=True):
         if _evidence(r, h, w) < MIN_REGION_EVIDENCE:
             continue  # too weak to name a kind (the clip's evidence is its strongest region's)

@@ -61,6 +61,25 @@ def test_overlay_needs_evidence_and_a_droppable_kind():
     assert decide({**row, "score_overlay_evidence": 1.0}, th) == ("ok", [])  # too small a mark
 
 
+def test_each_region_is_judged_by_its_own_evidence():
+    row = {
+        **GOOD, "score_overlay_area": 0.05, "score_overlay_evidence": 0.9,
+        "overlay_kinds": ["watermark", "subtitles", "letterbox"],
+    }  # fmt: skip
+    weak = TH.min_overlay_evidence - 1e-6
+    assert decide({**row, "overlay_evidences": [weak, 0.9, 1.0]}, TH) == ("dropped", ["overlay:subtitles"])
+    assert decide({**row, "overlay_evidences": [TH.min_overlay_evidence, 0.9, 1.0]}, TH) == (
+        "dropped",
+        ["overlay:watermark", "overlay:subtitles"],
+    )
+    assert decide({**row, "overlay_evidences": [weak, weak, 1.0]}, TH) == ("ok", [])
+    # manifests written before per-region evidences: the strongest region stands for every kind
+    assert decide(row, TH)[1] == ["overlay:watermark", "overlay:subtitles"]
+    assert decide({**row, "overlay_evidences": [0.1]}, TH)[1] == ["overlay:watermark", "overlay:subtitles"]
+    huge = {**row, "score_overlay_area": TH.max_overlay_area + 1e-9, "overlay_evidences": [weak, weak, 1.0]}
+    assert decide(huge, TH)[1] == ["overlay:watermark", "overlay:subtitles"]  # area alone drops
+
+
 def test_all_reasons_are_reported_in_order():
     bad = {
         **GOOD, "duration_s": 1.0, "width": 100, "score_motion_reliable": 0.1, "score_motion": 0.0,

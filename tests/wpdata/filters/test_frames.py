@@ -77,3 +77,20 @@ def test_euroc_folder_samples():
     a = sample_frames(EUROC, analysis_fps=6.0, source_fps=20.0)
     assert a.src_size == (752, 480) and a.gray.shape[1:] == (204, 320)
     np.testing.assert_array_equal(a.indices[:3], [0, 3, 6])
+
+
+def test_chroma_planes_from_both_decode_paths(tmp_path):
+    frames = np.zeros((12, 180, 320, 3), np.uint8)  # [T, H, W, 3] blue left half, red right half
+    frames[:, :, :160] = (20, 40, 220)
+    frames[:, :, 160:] = (220, 40, 20)
+    path = write_mp4(tmp_path / "colours.mp4", frames, 6.0)
+    assert sample_frames(path, analysis_fps=6.0).chroma is None  # only when asked
+    planes = []
+    for nonref in (True, False):  # decoder's yuv420p planes / RGB converted with OpenCV
+        a = sample_frames(path, analysis_fps=6.0, width=160, skip_nonref=nonref, chroma=True)
+        assert a.chroma is not None and a.chroma.shape == (len(a), 45, 80, 2) and a.chroma.dtype == np.uint8
+        cb, cr = a.chroma[..., 0].astype(float), a.chroma[..., 1].astype(float)
+        assert cb[:, :, :30].mean() > 180 and cr[:, :, :30].mean() < 110  # blue: high Cb
+        assert cr[:, :, 50:].mean() > 180 and cb[:, :, 50:].mean() < 110  # red: high Cr
+        planes.append(a.chroma[0].astype(float))
+    assert np.abs(planes[0] - planes[1])[:, list(range(30)) + list(range(50, 80))].mean() < 6.0

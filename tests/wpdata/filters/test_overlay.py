@@ -97,6 +97,35 @@ def _text_mask(box: tuple[int, int, int, int], text: str) -> np.ndarray:
     return m
 
 
+def _colour(frames: np.ndarray) -> np.ndarray:
+    """The gray pan tinted brick red: [T, H, W, 3] uint8."""
+    return np.clip(frames * np.array([1.0, 0.55, 0.4]) + np.array([30.0, 20.0, 15.0]), 0, 255).astype(np.uint8)
+
+
+def _chroma_mark(frames: np.ndarray, mask: np.ndarray, strength: float) -> np.ndarray:
+    """A mark that shifts colour towards blue at constant luma (BT.601): invisible in gray."""
+    d = np.array([0.0, -strength * 0.114 / 0.587, strength])  # dY = 0
+    a = (mask.astype(np.float32) / 255.0)[None, :, :, None]  # [1, H, W, 1]
+    return np.clip(frames + a * d + 0.5, 0, 255).astype(np.uint8)
+
+
+def test_colour_only_mark_needs_the_chroma_planes(tmp_path: Path) -> None:
+    box = (150, 120, 310, 170)
+    frames = _chroma_mark(_colour(_pan_frames()), _text_mask(box, "TRAVEL"), 70.0)
+    path = write_mp4(tmp_path / "clip.mp4", frames, fps=6, threads=1)
+    a = sample_frames(path, analysis_fps=6.0, width=W, skip_nonref=True, chroma=True)
+    track = estimate_motion(a.gray)
+    gray_only = detect_overlays(a.gray, track)
+    with_chroma = detect_overlays(a.gray, track, a.chroma)
+    assert not any(_overlaps(b, box) for b in gray_only.boxes), gray_only.boxes
+    found = [b for b, k in zip(with_chroma.boxes, with_chroma.kinds, strict=True) if k in ("watermark", "logo")]
+    assert any(_overlaps(b, box) for b in found), (with_chroma.boxes, with_chroma.kinds)
+    assert with_chroma.evidence >= 0.45
+    clean = sample_frames(write_mp4(tmp_path / "c.mp4", _colour(_pan_frames()), fps=6, threads=1), chroma=True)
+    res = detect_overlays(clean.gray, estimate_motion(clean.gray), clean.chroma)
+    assert res.evidence < 0.45 and res.area_fraction < 0.01, (res.boxes, res.kinds)
+
+
 def test_clean_pan_has_no_overlay(tmp_path: Path) -> None:
     res = _analyse(tmp_path, _pan_frames())
     assert res.area_fraction < 0.01
