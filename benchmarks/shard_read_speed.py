@@ -73,10 +73,12 @@ def _common_members(key: str, frames: int, rng: np.random.Generator) -> dict[str
     }
 
 
-def _write_shards(folder: Path, samples: list[tuple[str, dict[str, bytes]]]) -> list[Path]:
+def _write_shards(
+    folder: Path, samples: list[tuple[str, dict[str, bytes]]], index: bool = False
+) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     chunks = [samples[i : i + PER_SHARD] for i in range(0, len(samples), PER_SHARD)]
-    return [write_shard(folder / f"shard-{i:04d}.tar", c).path for i, c in enumerate(chunks)]
+    return [write_shard(folder / f"shard-{i:04d}.tar", c, index=index).path for i, c in enumerate(chunks)]
 
 
 def make_clips(folder: Path, n: int) -> list[Path]:
@@ -115,9 +117,10 @@ def make_latent_shards(folder: Path, shape: tuple[int, ...], n: int) -> list[Pat
         key = f"lat{i:05d}"
         members = _common_members(key, 4 * (shape[1] - 1) + 1, rng)
         samples.append((key, members | {"latent.safetensors": safetensors.numpy.save(tensors)}))
-    return _write_shards(folder, samples)
+    return _write_shards(folder, samples, index=INDEX)
 
 
+INDEX = True  # --no-index: latent shards without their sidecar index (the reader's per-sample path)
 COLD = False  # --cold: drop the page cache before every timed run (reads come from storage)
 
 
@@ -198,10 +201,11 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--cold", action="store_true", help="drop the page cache before every timed run (root)")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader workers of the reader")
+    ap.add_argument("--no-index", action="store_true", help="write latent shards without a sidecar index")
     ap.add_argument("--only", choices=("all", "latent", "mp4"), default="all")
     args = ap.parse_args()
-    global COLD, WORKERS
-    COLD, WORKERS = args.cold, args.workers
+    global COLD, WORKERS, INDEX
+    COLD, WORKERS, INDEX = args.cold, args.workers, not args.no_index
     console, r, bs = Console(), args.repeats, args.batch_size
     table = Table(title=f"shard read speed ({args.out}); times over {r} alternating runs")
     for col in ("path", "samples", "MB", "best s", "median s", "MB/s (best)"):

@@ -150,7 +150,7 @@ class WriteShardStage(Stage):
         record = status_path(self.out_dir, task.shard_id)
         record.unlink(missing_ok=True)
         outcomes: list[dict] = []
-        writer = ShardWriter(shard_path(self.out_dir, task.shard_id))
+        writer = ShardWriter(shard_path(self.out_dir, task.shard_id), index=True)  # + sidecar index
         try:
             with writer:
                 for sample in task.shard.samples:

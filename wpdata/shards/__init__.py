@@ -2,7 +2,7 @@
 
 Modules: ``plan`` (samples, keys, windows, split, shard assignment), ``meta`` (a sample's json),
 ``sample`` (a sample's member bytes, validated), ``writer`` (deterministic tar written atomically),
-``index`` (the wids index), ``paths`` (manifest paths that may not escape the dataset root).
+``index`` (the wids index), ``shard_index`` (a shard's sidecar index for fast latent reads), ``paths`` (manifest paths that may not escape the dataset root).
 """
 
 from wpdata.shards.index import IndexEntry, wids_index, write_wids_index
@@ -30,11 +30,13 @@ from wpdata.shards.sample import (
     npy_bytes,
     window_arrays,
 )
+from wpdata.shards.shard_index import IndexBuilder, index_path, write_index
 from wpdata.shards.writer import ShardResult, ShardWriter, write_shard
 
 __all__ = [
     "SHORTER_THAN_WINDOW",
     "EncodeSettings",
+    "IndexBuilder",
     "IndexEntry",
     "ItemArrays",
     "PlanConfig",
@@ -46,6 +48,7 @@ __all__ = [
     "assign_shards",
     "build_sample",
     "cut_window",
+    "index_path",
     "json_bytes",
     "load_item_arrays",
     "make_plan",
@@ -58,6 +61,7 @@ __all__ = [
     "wids_index",
     "window_arrays",
     "window_starts",
+    "write_index",
     "write_shard",
     "write_wids_index",
 ]

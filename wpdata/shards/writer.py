@@ -6,7 +6,10 @@ member with the current time and encodes values itself, while here every header 
 bytes. Samples must arrive in strictly increasing key order; a sample's members are written in
 ``manifests.layout.MEMBERS`` order. The tar is written to a hidden temp name in the shard's folder
 (``manifests.atomic.atomic_path``) and renamed onto the final name only when the ``with`` block ends
-without an exception, so a crash never leaves a partial shard under its final name.
+without an exception, so a crash never leaves a partial shard under its final name. With
+``index=True`` the writer also leaves the shard's sidecar index (``wpdata.shards.shard_index``), written
+after the tar is complete. Any index of an earlier tar under the same name is removed first (also
+without ``index``), so a stale index never sits beside a new tar.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from types import TracebackType
 from manifests.atomic import atomic_path
 from manifests.ids import file_sha256
 from manifests.layout import MEMBERS, safe_key
+from wpdata.shards.shard_index import IndexBuilder, index_path, write_index
 
 MTIME = 0
 MODE = 0o444
@@ -48,8 +52,9 @@ def _info(name: str, size: int) -> tarfile.TarInfo:
 class ShardWriter:
     """``with ShardWriter(path) as w: w.write(key, members)``; ``w.result`` after the block."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, index: bool = False) -> None:
         self.path = Path(path)
+        self._index = IndexBuilder() if index else None
         if self.path.suffix != ".tar":
             raise ValueError(f"shard path must end in .tar, got {self.path}")
         self._stack = ExitStack()
@@ -59,6 +64,7 @@ class ShardWriter:
         self.result: ShardResult | None = None
 
     def __enter__(self) -> ShardWriter:
+        index_path(self.path).unlink(missing_ok=True)  # never an old index beside a new tar
         tmp = self._stack.enter_context(atomic_path(self.path, suffix=".tar.tmp"))
         self._tar = tarfile.open(tmp, mode="w", format=tarfile.PAX_FORMAT)
         self._tar.encoding = "utf-8"
@@ -79,10 +85,13 @@ class ShardWriter:
         unknown = sorted(set(members) - set(MEMBERS))
         if unknown:
             raise ValueError(f"{self.path}: sample {key!r} has unknown member suffix(es) {unknown}")
-        for suffix in MEMBERS:
-            if suffix in members:
-                data = bytes(members[suffix])
-                self._tar.addfile(_info(f"{key}.{suffix}", len(data)), io.BytesIO(data))
+        data = {s: bytes(members[s]) for s in MEMBERS if s in members}
+        offsets = {}
+        for suffix, b in data.items():
+            self._tar.addfile(_info(f"{key}.{suffix}", len(b)), io.BytesIO(b))
+            offsets[suffix] = self._tar.offset - -(-len(b) // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE
+        if self._index is not None:
+            self._index.add(key, data, offsets)
         self._last_key = key
         self.num_samples += 1
 
@@ -101,11 +110,16 @@ class ShardWriter:
         if exc_type is None:
             size = self.path.stat().st_size
             self.result = ShardResult(self.path, self.num_samples, size, file_sha256(self.path))
+            if self._index is not None:
+                write_index(self._index, self.path, self.result.sha256)
 
 
-def write_shard(path: str | os.PathLike, samples: list[tuple[str, dict[str, bytes]]]) -> ShardResult:
-    """Write ``(key, members)`` samples (sorted by key here) as one shard; returns its result."""
-    with ShardWriter(path) as w:
+def write_shard(
+    path: str | os.PathLike, samples: list[tuple[str, dict[str, bytes]]], index: bool = False
+) -> ShardResult:
+    """Write ``(key, members)`` samples (sorted by key here) as one shard (and, with ``index``, its
+    sidecar index); returns its result."""
+    with ShardWriter(path, index=index) as w:
         for key, members in sorted(samples, key=lambda kv: kv[0]):
             w.write(key, members)
     assert w.result is not None

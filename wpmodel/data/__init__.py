@@ -5,7 +5,9 @@ Modules: ``decode`` (mp4 bytes -> frames, PyAV), ``window`` (chunk-aligned windo
 (batches), ``loader`` (ShardReader / Loader / make_loader: split by rank and worker), ``tar_reader``
 (local shards via mmap, members as zero-copy views), ``safetensors_view`` (zero-copy safetensors),
 ``npy`` (cached-header .npy views), ``latent_slab`` (latent windows ``preadv``-ed from local shards
-straight into the batch; batch buffers reused once dropped).
+straight into the batch; batch buffers reused once dropped), ``shard_index`` (a shard's sidecar index,
+checked against its tar), ``indexed`` / ``indexed_batch`` (latents mode: samples of indexed shards
+windowed per shard and batched with a few numpy operations per batch).
 
 Batches: ``video`` uint8 [B, T, 3, H, W] (normalise on the device with ``to_unit_range``) or
 ``latents`` [B, T_lat, C, h, w] in their stored dtype, ``c2w`` [B, T, 4, 4], ``K`` [B, T, 3, 3],

@@ -9,6 +9,11 @@ worker w of that rank takes ``[w::num_workers]`` of those. So over R ranks x W w
 so every sample, is read exactly once per epoch. Ranks may get unequal sample counts (a DDP trainer
 should stop all ranks at the shortest, or balance shards by count).
 
+In latents mode a local shard with a sidecar index that matches it (``wpmodel.data.shard_index``) is
+read through ``wpmodel.data.indexed``: the same samples, windows, shuffle and batches, built per batch
+instead of per sample; other shards (no index, a stale one: counted in ``SkipCounter.index_shards``)
+take the per-sample path. ``use_index=False`` reads every shard per sample.
+
 Each worker yields batches and, last, ``{"__stats__": SkipCounter.as_dict()}``; ``Loader`` strips those
 and merges them into ``Loader.stats`` (what was skipped, by reason).
 """
@@ -29,8 +34,11 @@ from webdataset.utils import pytorch_worker_info
 from wids.wids_specs import load_dsdesc_and_resolve, urldir
 
 from wpmodel.data.collate import collate
+from wpmodel.data.indexed import indexed_samples
+from wpmodel.data.indexed_batch import LatentStager, collate_indexed
 from wpmodel.data.latent_slab import BatchPool
 from wpmodel.data.sample import CAPTION_DIM, SampleConfig, decode_sample
+from wpmodel.data.shard_index import IndexMismatch, is_indexable, load_index
 from wpmodel.data.stats import SkipCounter
 from wpmodel.data.tar_reader import iter_samples
 
@@ -99,8 +107,10 @@ class ShardReader(IterableDataset):
         decode_threads: int = 0,
         caption_dim: int = CAPTION_DIM,
         video_dtype: str = "uint8",
+        use_index: bool = True,
     ) -> None:
         super().__init__()
+        self.use_index = use_index  # latents mode: read shards with a matching sidecar index by batch
         self.shards = resolve_shards(urls)
         if not self.shards:
             raise ValueError(f"no shards in {urls!r}")
@@ -142,25 +152,52 @@ class ShardReader(IterableDataset):
 
         return iter_samples(shards, handler, skip=("mp4",) if self.cfg.latents else ())  # latents: no mp4
 
+    def _decoded(self, shards: list[str], counter: SkipCounter) -> Iterator[Any]:
+        raw = self._raw_samples(shards, counter)
+        decoded = (decode_sample(r, self.cfg, counter, self.epoch) for r in raw)
+        return (s for s in decoded if s is not None)
+
+    def _indexed(self, shards: list[str], counter: SkipCounter) -> Iterator[Any]:
+        """Per shard: indexed samples when its index matches, else the per-sample path."""
+        for url in shards:
+            index = None
+            if is_indexable(url):
+                try:
+                    index = load_index(url)
+                except (IndexMismatch, OSError) as exc:
+                    counter.index_fallback(getattr(exc, "reason", f"error:{type(exc).__name__}"), str(exc))
+            if index is None:
+                yield from self._decoded([url], counter)
+                continue
+            counter.index_shards["used"] += 1
+            yield from indexed_samples(index, self.cfg, counter, self.epoch)
+
     def __iter__(self) -> Iterator[dict[str, Any]]:
         info = torch.utils.data.get_worker_info()
         worker, num_workers = (info.id, info.num_workers) if info is not None else (0, 1)
         counter = SkipCounter()
-        raw = self._raw_samples(self.worker_shards(worker, num_workers), counter)
-        decoded = (decode_sample(r, self.cfg, counter, self.epoch) for r in raw)
-        samples = (s for s in decoded if s is not None)
+        shards = self.worker_shards(worker, num_workers)
+        indexed = self.cfg.latents and self.use_index
+        samples = self._indexed(shards, counter) if indexed else self._decoded(shards, counter)
         if self.shuffle_buffer > 1:
             rng = random.Random(f"{self.seed}:{self.epoch}:{self.rank}:{worker}")
             samples = _shuffle(samples, self.shuffle_buffer, self.shuffle_buffer, rng=rng)
         pool = BatchPool()  # in-process batches reuse their buffers once the caller drops them
+        stager = LatentStager()
+
+        def batch_of(items: list[Any]) -> dict[str, Any]:
+            if indexed:
+                return collate_indexed(items, pool, stager, self.video_dtype)
+            return collate(items, self.video_dtype, pool)
+
         batch = []
         for s in samples:
             batch.append(s)
             if len(batch) == self.batch_size:
-                yield collate(batch, self.video_dtype, pool)
+                yield batch_of(batch)
                 batch = []
         if batch and not self.drop_last:
-            yield collate(batch, self.video_dtype, pool)
+            yield batch_of(batch)
         yield {STATS_KEY: counter.as_dict()}
 
 
@@ -185,7 +222,10 @@ class Loader:
         self.reader.set_epoch(epoch)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        for item in self._loader:
+        # in-process and unpinned, the DataLoader would only hand the reader's batches through (at ~0.1
+        # ms a batch, a third of a small latent batch's read): iterate the reader itself
+        direct = self.num_workers == 0 and not self._loader.pin_memory
+        for item in self.reader if direct else self._loader:
             if STATS_KEY in item:
                 self.stats.merge(item[STATS_KEY])
                 continue

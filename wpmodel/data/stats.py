@@ -9,7 +9,9 @@ from typing import Any
 
 @dataclass
 class SkipCounter:
-    """Samples read / yielded, skipped samples by reason, and ignored members by suffix.
+    """Samples read / yielded, skipped samples by reason, ignored members by suffix, and shards by how
+    their sidecar index was used (``used``, ``missing``, ``stale:size``, ``stale:digest``, ``version``,
+    ``bad``: all but ``used`` mean the shard was read per sample; no sample is skipped for it).
 
     ``examples`` keeps the first full message per reason (reasons are short and countable, the
     message names the sample and the shard).
@@ -19,12 +21,19 @@ class SkipCounter:
     samples_ok: int = 0
     skipped: Counter = field(default_factory=Counter)  # reason -> samples
     unknown_members: Counter = field(default_factory=Counter)  # suffix -> members
+    index_shards: Counter = field(default_factory=Counter)  # reason -> shards (latents mode)
     examples: dict[str, str] = field(default_factory=dict)
 
     def skip(self, reason: str, message: str = "") -> None:
         """Count one skipped sample (or unreadable shard) under ``reason``."""
         self.skipped[reason] += 1
         self.examples.setdefault(reason, message or reason)
+
+    def index_fallback(self, reason: str, message: str = "") -> None:
+        """Count a shard whose index was not used, under ``reason`` (message kept as ``index:<reason>``)."""
+        self.index_shards[reason] += 1
+        if reason != "missing":
+            self.examples.setdefault(f"index:{reason}", message or reason)
 
     @property
     def num_skipped(self) -> int:
@@ -37,6 +46,7 @@ class SkipCounter:
             "samples_ok": self.samples_ok,
             "skipped": dict(self.skipped),
             "unknown_members": dict(self.unknown_members),
+            "index_shards": dict(self.index_shards),
             "examples": dict(self.examples),
         }
 
@@ -47,6 +57,7 @@ class SkipCounter:
         self.samples_ok += d["samples_ok"]
         self.skipped.update(d["skipped"])
         self.unknown_members.update(d["unknown_members"])
+        self.index_shards.update(d.get("index_shards", {}))
         for k, v in d["examples"].items():
             self.examples.setdefault(k, v)
 
@@ -55,4 +66,5 @@ class SkipCounter:
         self.samples_read = self.samples_ok = 0
         self.skipped.clear()
         self.unknown_members.clear()
+        self.index_shards.clear()
         self.examples.clear()

@@ -46,6 +46,16 @@ def pick_window(total_latents: int, window_latents: int, rng: np.random.Generato
 
 
 def recenter(c2w: np.ndarray) -> np.ndarray:
-    """Poses relative to the first one, ``inv(c2w_0) @ c2w_i`` (float64 math, float32 out)."""
-    c2w = np.asarray(c2w, dtype=np.float64)  # [T, 4, 4]
-    return (np.linalg.inv(c2w[0]) @ c2w).astype(np.float32)  # [T, 4, 4]
+    """Poses relative to the first one, ``inv(c2w_0) @ c2w_i`` (float64 math, float32 out); also for a
+    batch [B, T, 4, 4], each re-centred on its own first frame.
+
+    Computed as one ``[4, 4] @ [4, 4 T]`` product per window (poses side by side) rather than ``T``
+    products of 4x4s: numpy's matmul calls BLAS once per 4x4 pair, which is slow for a shard of windows,
+    and a window gets the same bits whether it is re-centred alone or in a batch.
+    """
+    c2w = np.asarray(c2w, dtype=np.float64)  # [..., T, 4, 4]
+    *lead, T, _, _ = c2w.shape
+    inv0 = np.linalg.inv(c2w[..., 0, :, :])  # [..., 4, 4]
+    side = np.ascontiguousarray(np.swapaxes(c2w, -3, -2)).reshape(*lead, 4, T * 4)  # [..., 4, T * 4]
+    out = (inv0 @ side).reshape(*lead, 4, T, 4)  # [..., 4 (row), T, 4 (col)]
+    return np.ascontiguousarray(np.swapaxes(out, -3, -2), dtype=np.float32)  # [..., T, 4, 4]

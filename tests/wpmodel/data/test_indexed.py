@@ -1,0 +1,154 @@
+"""Latent batches through a shard's sidecar index equal the per-sample reader's, and a stale index is not used."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from wpdata.shards import index_path, write_shard
+from wpmodel.data.loader import make_loader
+
+
+def _indexed_set(
+    kit: SimpleNamespace, n_shards: int, per_shard: int, T: int = 21, bad: bool = False
+) -> list[str]:
+    """Shards written by the project's writer with their index; with ``bad``, shard 0 also holds a
+    sample with float64 poses (the index's slow path), one with non-finite poses and one too short."""
+    paths = []
+    for s in range(n_shards):
+        samples = [(f"s{s:02d}_{j:02d}", kit.sample(f"s{s:02d}_{j:02d}", T, mp4=False, seed=s * 100 + j))
+                   for j in range(per_shard)]  # fmt: skip
+        if bad and s == 0:
+            f64 = kit.sample("s00_x64", T, mp4=False, seed=7)
+            f64["c2w.npy"] = kit.npy(kit.poses(T, 7).astype(np.float64))
+            nan = kit.sample("s00_xnan", T, mp4=False, seed=8)
+            nan["c2w.npy"] = kit.npy(np.full((T, 4, 4), np.nan, np.float32))
+            samples += [
+                ("s00_x64", f64),
+                ("s00_xnan", nan),
+                ("s00_xshort", kit.sample("s00_xshort", 1, mp4=False)),
+            ]
+        paths.append(str(write_shard(kit.tmp / "idx" / f"shard-{s:04d}.tar", samples, index=True).path))
+    return paths
+
+
+def _batches(paths: list[str], use_index: bool, batch_size: int = 3, **kw) -> tuple[list[dict], object]:
+    """Every batch of one epoch (latents mode, one rank) and the loader's counts."""
+    loader = make_loader(paths, batch_size, latents=True, rank=0, world_size=1, use_index=use_index, **kw)
+    return list(loader), loader.stats
+
+
+def _assert_same(a: list[dict], b: list[dict]) -> None:
+    assert len(a) == len(b) and len(a) > 0
+    for x, y in zip(a, b, strict=True):
+        assert x.keys() == y.keys()
+        for k, v in x.items():
+            if isinstance(v, torch.Tensor):
+                assert v.dtype == y[k].dtype and v.shape == y[k].shape and torch.equal(v, y[k]), k
+                assert v.is_contiguous() and y[k].is_contiguous(), k
+            else:
+                assert v == y[k], k
+
+
+@pytest.mark.parametrize(
+    "opts",
+    [
+        {"window_latents": None},  # whole samples (no short one: its shape would not batch)
+        {"window_latents": 2, "seed": 3, "epoch": 1},
+        {"window_latents": 4, "shuffle_buffer": 5, "seed": 1, "batch_size": 4},
+    ],
+)
+def test_index_and_per_sample_paths_give_identical_batches(kit: SimpleNamespace, opts: dict) -> None:
+    bad = opts["window_latents"] is not None
+    paths = _indexed_set(kit, 3, 4, bad=bad)
+    fast, fast_stats = _batches(paths, True, **opts)
+    slow, slow_stats = _batches(paths, False, **opts)
+    _assert_same(fast, slow)
+    assert fast_stats.index_shards == {"used": 3} and not slow_stats.index_shards
+    for name in ("samples_read", "samples_ok", "skipped", "unknown_members", "examples"):
+        assert getattr(fast_stats, name) == getattr(slow_stats, name), name
+    if bad:
+        assert set(fast_stats.skipped) == {"bad:c2w.npy", "shorter_than_window"}
+        assert fast_stats.samples_ok == 3 * 4 + 1  # the float64 sample is read the slow way, not lost
+    starts = {s for b in fast for s in b["window_start"].tolist()}
+    assert starts <= {0, 16} and (opts["window_latents"] != 2 or starts == {0, 16})
+
+
+def test_bfloat16_latents_without_captions(kit: SimpleNamespace) -> None:
+    import safetensors.torch
+
+    samples = []
+    for j in range(4):
+        m = kit.sample(f"k{j}", 13, mp4=False, caption=False, seed=j)
+        lat = torch.arange(4 * 4 * 6 * 8, dtype=torch.float32).reshape(4, 4, 6, 8) + j
+        m["latent.safetensors"] = safetensors.torch.save({"latent": lat.to(torch.bfloat16)})
+        samples.append((f"k{j}", m))
+    paths = [str(write_shard(kit.tmp / "bf" / "shard-0000.tar", samples, index=True).path)]
+    fast, stats = _batches(paths, True, batch_size=3)
+    slow, _ = _batches(paths, False, batch_size=3)
+    _assert_same(fast, slow)
+    assert stats.index_shards == {"used": 1}
+    assert fast[0]["latents"].dtype == torch.bfloat16 and not fast[0]["has_caption"].any()
+    assert fast[0]["caption_embedding"].shape == (3, 384)
+
+
+def test_stale_or_broken_index_is_ignored_with_a_counted_reason(kit: SimpleNamespace, tmp_path: Path) -> None:
+    paths = _indexed_set(kit, 2, 3)
+    old = tmp_path / "old.idx"
+    shutil.copy(index_path(paths[0]), old)
+    samples = [(f"s00_{j:02d}", kit.sample(f"s00_{j:02d}", 21, mp4=False, seed=50 + j)) for j in range(3)]
+    write_shard(paths[0], samples, index=False)  # same names and sizes, other poses; the index is removed
+    assert not index_path(paths[0]).exists()
+    shutil.copy(old, index_path(paths[0]))  # an old index put back beside the new tar
+    fast, stats = _batches(paths, True, window_latents=4)
+    slow, _ = _batches(paths, False, window_latents=4)
+    _assert_same(fast, slow)
+    assert stats.index_shards == {"stale:digest": 1, "used": 1} and stats.num_skipped == 0
+    assert "not the tar this index describes" in stats.examples["index:stale:digest"]
+    Path(index_path(paths[1])).write_bytes(b"garbage")
+    with open(paths[0], "ab") as f:
+        f.write(b"\0" * 1024)
+    _, stats = _batches(paths, True, window_latents=4)
+    assert stats.index_shards == {"stale:size": 1, "bad": 1} and stats.samples_ok == 6
+
+
+def test_missing_index_is_counted_and_read_per_sample(kit: SimpleNamespace) -> None:
+    paths, keys = kit.shard_set(2, 2, T=21, mp4=False)
+    batches, stats = _batches([str(p) for p in paths], True, window_latents=4)
+    assert sorted(k for b in batches for k in b["keys"]) == sorted(keys)
+    assert stats.index_shards == {"missing": 2} and stats.num_skipped == 0
+
+
+@pytest.mark.parametrize("epoch", [0, 1])
+def test_two_ranks_two_workers_see_each_indexed_sample_once(kit: SimpleNamespace, epoch: int) -> None:
+    paths = _indexed_set(kit, 6, 3)
+    seen, used = [], 0
+    for rank in range(2):
+        loader = make_loader(paths, 2, window_latents=4, latents=True, shuffle_buffer=4, seed=1, epoch=epoch,
+                             num_workers=2, rank=rank, world_size=2)  # fmt: skip
+        for batch in loader:
+            assert batch["latents"].shape[1:] == (4, kit.C_LAT, kit.H // 8, kit.W // 8)
+            seen += batch["keys"]
+        used += loader.stats.index_shards["used"]
+        assert loader.stats.num_skipped == 0
+    assert sorted(seen) == sorted(f"s{s:02d}_{j:02d}" for s in range(6) for j in range(3)) and used == 6
+
+
+@pytest.mark.parametrize("direct, stage", [(1, 256 << 10), (1 << 20, 1)])
+def test_direct_and_chunked_latent_reads_match(
+    kit: SimpleNamespace, monkeypatch, direct: int, stage: int
+) -> None:
+    import wpmodel.data.indexed_batch as ib
+
+    monkeypatch.setattr(ib, "DIRECT_BYTES", direct)  # 1: every window scattered straight into its slot
+    monkeypatch.setattr(ib, "STAGE_BYTES", stage)  # 1: one sample per staged read
+    paths = _indexed_set(kit, 2, 5)
+    fast, stats = _batches(paths, True, window_latents=4, batch_size=4)
+    slow, _ = _batches(paths, False, window_latents=4, batch_size=4)
+    _assert_same(fast, slow)
+    assert stats.index_shards == {"used": 2}

@@ -1,0 +1,168 @@
+"""The samples of a shard with a sidecar index (``wpmodel.data.shard_index``), windowed for the whole
+shard at once.
+
+``indexed_samples`` walks the shard's samples in order, as the per-sample reader would: a sample the
+index marks usable gets its window (``pick_window``, same (seed, epoch, key) generator) or is counted
+``shorter_than_window``; any other sample goes through the per-sample path (``decode_sample`` on the
+member views of the mapped tar), so skip reasons and counts are that path's. The usable samples'
+windows are then cut for the whole shard with vectorised numpy (``ShardWindows``: poses gathered and
+re-centred with one batched inverse and matmul, intrinsics, actions with latent 0 set to 0, caption
+embeddings), and the shard's samples are yielded in order: a light ``Ref`` (windows, row) for each
+usable one, the TrainSample for the others. ``wpmodel.data.indexed_batch`` turns them into batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from manifests.layout import MEMBERS
+from wpmodel.data.latent_slab import LatentSlab
+from wpmodel.data.safetensors_view import _DTYPES
+from wpmodel.data.sample import _ALIASES, SampleConfig, TrainSample, decode_sample
+from wpmodel.data.shard_index import ShardIndex
+from wpmodel.data.stats import SkipCounter
+from wpmodel.data.tar_reader import _map
+from wpmodel.data.window import CHUNK_LATENTS, WindowError, pick_window, recenter, window_frames, window_rng
+
+
+@dataclass(eq=False)
+class ShardWindows:
+    """The windows of one shard's usable samples (rows ``j`` in shard order) for one epoch."""
+
+    index: ShardIndex
+    rows: np.ndarray  # [M] sample of the shard
+    starts: np.ndarray  # [M] window start latent
+    cfg: SampleConfig
+    # set when every window has the same shapes (else batches go through ``ref_sample`` + collate):
+    signature: tuple | None = None  # (L, C, h, w, D, latent dtype)
+    c2w: np.ndarray | None = None  # [M, n, 4, 4] float32, re-centred on each window's first frame
+    K: np.ndarray | None = None  # [M, n, 3, 3] float32
+    actions: np.ndarray | None = None  # [M, L] int64, latent 0 set to 0
+    caption: np.ndarray | None = None  # [M, D] float32 (zeros where has_caption is False)
+    has_caption: np.ndarray | None = None  # [M] bool
+    # bytes between consecutive rows' latent windows, when all rows are consecutive samples at an equal
+    # stride (then a run of rows is read in one go); None otherwise
+    stride: int | None = None
+
+    def __post_init__(self) -> None:
+        idx, rows, cfg = self.index, self.rows, self.cfg
+        a = idx.a
+        if len(rows) == 0:
+            return
+        shape = a["latent_shape"][rows]  # [M, 4]
+        Ls = np.full(len(rows), cfg.window_latents) if cfg.window_latents else shape[:, 1]
+        has = idx.has_caption[rows]
+        D = a["caption"].shape[1] if has.any() else cfg.caption_dim
+        if (
+            (Ls != Ls[0]).any()
+            or (shape[:, [0, 2, 3]] != shape[0, [0, 2, 3]]).any()
+            or (not has.all() and D != cfg.caption_dim)
+        ):
+            return
+        L = int(Ls[0])
+        n, C, h, w = window_frames(L), *(int(x) for x in shape[0, [0, 2, 3]])
+        fr = (idx.frame_start[rows] + 4 * self.starts)[:, None] + np.arange(n)  # [M, n]
+        self.c2w = recenter(a["c2w"][fr])  # [M, n, 4, 4], each on its first frame
+        self.K = a["K"][fr]  # [M, n, 3, 3]
+        self.actions = a["action"][(idx.latent_start[rows] + self.starts)[:, None] + np.arange(L)].astype(
+            np.int64
+        )
+        self.actions[:, 0] = 0
+        self.caption = (
+            np.where(has[:, None], a["caption"][rows], 0).astype(np.float32)
+            if has.any()
+            else np.zeros((len(rows), D), np.float32)
+        )
+        self.has_caption = has
+        self.signature = (L, C, h, w, D, idx.latent_dtype)
+        at = a["latent_offset"][rows] + self.starts * (h * w * np.dtype(_DTYPES[idx.latent_dtype]).itemsize)
+        if len(rows) > 1 and (np.diff(rows) == 1).all() and (np.diff(at) == at[1] - at[0]).all():
+            self.stride = int(at[1] - at[0])
+
+
+Ref = tuple[ShardWindows, int]  # (the shard's windows, row j)
+
+
+def _raw(index: ShardIndex, i: int, view: memoryview, skip: frozenset[str]) -> dict[str, Any]:
+    """Sample ``i`` as ``tar_reader.iter_samples`` gives it (member views of the mapped tar)."""
+    raw: dict[str, Any] = {"__key__": index.keys[i], "__url__": index.url, "__offsets__": {}}
+    offsets, sizes = index.a["member_offset"][i].tolist(), index.a["member_size"][i].tolist()
+    for suffix, at, n in zip(index.suffixes, offsets, sizes, strict=True):
+        if n >= 0 and suffix not in skip:
+            raw[suffix] = view[at : at + n]
+            raw["__offsets__"][suffix] = at
+    return raw
+
+
+def indexed_samples(
+    index: ShardIndex,
+    cfg: SampleConfig,
+    counter: SkipCounter,
+    epoch: int = 0,
+    skip: tuple[str, ...] = ("mp4",),
+) -> Iterator[TrainSample | Ref]:
+    """The shard's samples in order: a Ref for each usable one, else the per-sample path's result."""
+    ok, totals, keys = index.ok.tolist(), index.a["num_latents"].tolist(), index.keys
+    sizes, skip_set = index.a["member_size"], frozenset(skip)
+    for j, suffix in enumerate(index.suffixes):  # what the per-sample path counts for these samples
+        name = _ALIASES.get(suffix, suffix)
+        n = 0 if suffix in skip_set or name in MEMBERS else int(((sizes[:, j] >= 0) & index.ok).sum())
+        if n:
+            counter.unknown_members[name] += n
+    view, order, rows, starts = None, [], [], []
+    for i, good in enumerate(ok):
+        if not good:
+            view = _map(index.url) if view is None else view
+            order.append(decode_sample(_raw(index, i, view, skip_set), cfg, counter, epoch))
+            continue
+        counter.samples_read += 1
+        total = totals[i]
+        L = cfg.window_latents or total
+        try:
+            if cfg.random_window and total - L >= CHUNK_LATENTS:
+                s = pick_window(total, L, window_rng(cfg.seed, epoch, keys[i]))
+            else:  # one start (or none): pick_window's answer without building the list of starts
+                s = 0 if total >= L >= 1 else pick_window(total, L, None)
+        except WindowError as exc:
+            counter.skip("shorter_than_window", f"sample {keys[i]!r} in {index.url}: {exc}")
+            continue
+        counter.samples_ok += 1
+        order.append(len(rows))
+        rows.append(i)
+        starts.append(s)
+    windows = ShardWindows(index, np.array(rows, np.int64), np.array(starts, np.int64), cfg)
+    for x in order:
+        if type(x) is int:
+            yield (windows, x)
+        elif x is not None:
+            yield x
+
+
+def ref_sample(ref: Ref) -> TrainSample:
+    """The TrainSample ``parse_sample`` gives for the indexed sample ``ref``."""
+    win, j = ref
+    index, cfg, a = win.index, win.cfg, win.index.a
+    i, s = int(win.rows[j]), int(win.starts[j])
+    L = cfg.window_latents or int(a["num_latents"][i])
+    f, n = int(index.frame_start[i]) + 4 * s, window_frames(L)
+    acts = a["action"][int(index.latent_start[i]) + s :][:L].astype(np.int64)  # [T_lat]
+    acts[0] = 0
+    has = bool(index.has_caption[i])
+    cap = torch.from_numpy(a["caption"][i].copy()) if has else torch.zeros(cfg.caption_dim)  # [D]
+    shape = tuple(int(x) for x in a["latent_shape"][i])
+    return TrainSample(
+        key=index.keys[i],
+        c2w=torch.from_numpy(recenter(a["c2w"][f : f + n])),
+        K=torch.from_numpy(a["K"][f : f + n].copy()),
+        actions=torch.from_numpy(acts),
+        caption_embedding=cap,
+        has_caption=has,
+        window_start=4 * s,
+        latents=LatentSlab(index.url, int(a["latent_offset"][i]), index.latent_dtype, shape, s, L),
+        meta=index.meta(i),
+    )

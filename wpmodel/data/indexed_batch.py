@@ -1,0 +1,141 @@
+"""Batches of indexed samples (``wpmodel.data.indexed``): the batch ``collate`` would give, built with a
+few numpy operations per batch instead of per sample.
+
+Poses, intrinsics, actions and captions were cut for the whole shard (``ShardWindows``); a batch
+copies its rows out (one slice per shard it spans). Latent windows are read from the tar by offset:
+a run of consecutive samples of one shard whose latents lie at an equal stride (the usual case without
+shuffling) is one ``preadv`` of the run into a reused staging buffer and one transposing copy
+``[b, C, L, hw] -> [b, L, C, hw]`` into the batch; other small windows are read one by one the same
+way; windows of ``DIRECT_BYTES`` or more are scattered by ``LatentSlab`` straight into their batch
+slot (no staging copy; their per-sample cost is small beside their bytes). A batch that mixes in
+per-sample TrainSamples, or shards of other shapes, goes through ``collate`` unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import torch
+
+from wpmodel.data.collate import _batch_buffer, collate
+from wpmodel.data.indexed import Ref, ShardWindows, ref_sample
+from wpmodel.data.latent_slab import _TORCH, BatchPool, LatentSlab
+from wpmodel.data.safetensors_view import _DTYPES
+from wpmodel.data.sample import TrainSample
+from wpmodel.data.shard_index import ShardIndex
+
+DIRECT_BYTES = 1 << 20  # a latent window at least this big is read straight into its batch slot
+STAGE_BYTES = 256 << 10  # staged reads stay this small when they can, so the staging buffer stays in L2
+
+
+class LatentStager:
+    """Reads latent windows of indexed shards into batch slots through one reused buffer."""
+
+    def __init__(self) -> None:
+        self._stage = np.empty(0, np.uint8)
+
+    def _buffer(self, nbytes: int) -> np.ndarray:
+        if len(self._stage) < nbytes:
+            self._stage = np.empty(nbytes, np.uint8)
+        return self._stage
+
+    def read_run(self, dst: np.ndarray, win: ShardWindows, j0: int, count: int) -> None:
+        """Fill ``dst`` [count, L, C, h, w] with the windows of rows ``j0 .. j0 + count - 1``."""
+        index, rows, starts = win.index, win.rows, win.starts
+        if dst[0].nbytes >= DIRECT_BYTES:
+            for b in range(count):
+                i, s = int(rows[j0 + b]), int(starts[j0 + b])
+                shape = tuple(int(x) for x in index.a["latent_shape"][i])
+                slab = LatentSlab(
+                    index.url, int(index.a["latent_offset"][i]), index.latent_dtype, shape, s, len(dst[b])
+                )
+                slab.read_into(dst[b])
+        elif count > 1 and win.stride is None:
+            for b in range(count):
+                self._staged(dst[b : b + 1], index, int(rows[j0 + b]), int(starts[j0 + b]), 0)
+        else:
+            self._staged(dst, index, int(rows[j0]), int(starts[j0]), win.stride or 0)
+
+    def _staged(self, dst: np.ndarray, index: ShardIndex, i: int, s: int, stride: int) -> None:
+        """Windows of ``len(dst)`` samples from sample ``i`` on, ``stride`` bytes apart in the tar, read
+        through the staging buffer (a few samples a read) and transposed into ``dst`` [k, L, C, h, w]."""
+        count, L, C, h, w = dst.shape
+        T = int(index.a["latent_shape"][i, 1])
+        dt = np.dtype(_DTYPES[index.latent_dtype])
+        plane = h * w * dt.itemsize  # bytes of one [h, w] slice
+        span = ((C - 1) * T + L) * plane  # channel 0's window start .. channel C-1's window end
+        per = max(1, min(count, (STAGE_BYTES - span) // stride + 1 if stride else 1))  # samples a read
+        first = int(index.a["latent_offset"][i]) + s * plane
+        out = dst.view(dt).reshape(count, L, C, h * w)
+        for b0 in range(0, count, per):
+            k = min(per, count - b0)
+            total, at = (k - 1) * stride + span, first + b0 * stride
+            stage = self._buffer(total)
+            got = os.preadv(index.fd, [memoryview(stage)[:total]], at)
+            if got != total:
+                raise OSError(
+                    f"{index.url}: file ends {got} bytes into a {total}-byte latent read at byte {at}"
+                )
+            src = np.ndarray((k, C, L, h * w), dt, stage, 0, (stride, T * plane, plane, dt.itemsize))
+            out[b0 : b0 + k] = src.transpose(0, 2, 1, 3)  # [k, L, C, hw]
+
+
+def _runs(refs: list[Ref]) -> list[tuple[ShardWindows, int, int, int]]:
+    """(windows, first row, count, first batch position) of each run of consecutive rows of one shard."""
+    runs: list[list[Any]] = []
+    for b, (win, j) in enumerate(refs):
+        last = runs[-1] if runs else None
+        if last is not None and last[0] is win and last[1] + last[2] == j:
+            last[2] += 1
+        else:
+            runs.append([win, j, 1, b])
+    return [tuple(r) for r in runs]
+
+
+def collate_indexed(
+    items: list[TrainSample | Ref],
+    pool: BatchPool | None,
+    stager: LatentStager,
+    video_dtype: str = "uint8",
+) -> dict[str, Any]:
+    """The batch ``collate(samples, video_dtype, pool)`` gives for these samples (latents mode)."""
+    refs = [x for x in items if type(x) is tuple]
+    sigs = {x[0].signature for x in refs} if len(refs) == len(items) else {None}
+    if len(sigs) != 1 or None in sigs:
+        return collate([x if isinstance(x, TrainSample) else ref_sample(x) for x in items], video_dtype, pool)
+    (L, C, h, w, _, code), B = sigs.pop(), len(refs)
+    runs = _runs(refs)
+    fields = ("c2w", "K", "actions", "caption", "has_caption")
+    if len(runs) == 1:
+        win, j0, _, _ = runs[0]
+        out = {f: getattr(win, f)[j0 : j0 + B].copy() for f in fields}
+    else:
+        first = runs[0][0]
+        out = {f: np.empty((B, *getattr(first, f).shape[1:]), getattr(first, f).dtype) for f in fields}
+        for win, j0, count, b0 in runs:
+            for f in fields:
+                out[f][b0 : b0 + count] = getattr(win, f)[j0 : j0 + count]
+    bf16 = code == "BF16"
+    lat = _batch_buffer((B, L, C, h, w), torch.int16 if bf16 else _TORCH[code], pool)
+    dst = lat.numpy()
+    for win, j0, count, b0 in runs:
+        stager.read_run(dst[b0 : b0 + count], win, j0, count)
+    keys, meta, starts = [], [], []
+    for win, j in refs:
+        i = int(win.rows[j])
+        keys.append(win.index.keys[i])
+        meta.append(win.index.meta(i))
+        starts.append(4 * int(win.starts[j]))
+    return {
+        "latents": lat.view(torch.bfloat16) if bf16 else lat,
+        "c2w": torch.from_numpy(out["c2w"]),
+        "K": torch.from_numpy(out["K"]),
+        "actions": torch.from_numpy(out["actions"]),
+        "caption_embedding": torch.from_numpy(out["caption"]),
+        "has_caption": torch.from_numpy(out["has_caption"]),
+        "window_start": torch.from_numpy(np.array(starts, np.int64)),
+        "keys": keys,
+        "meta": meta,
+    }

@@ -1,0 +1,163 @@
+"""A shard's sidecar index (``<shard>.idx.safetensors``, written by ``wpdata.shards.shard_index``), loaded
+and checked against the tar beside it.
+
+The index holds, for the whole shard, what the per-sample reader would parse member by member: the
+byte offset of every member, poses, intrinsics, actions, caption embeddings, the latent tensor's
+offset / shape / dtype and the json bytes (format: that module's docstring; version ``INDEX_VERSION``).
+It is used only when its recorded tar size and edge digest (sha256 of the size, the first 512 and
+the last 8192 bytes of the tar) match the tar; otherwise ``load_index`` returns the reason and the
+reader takes the per-sample path for that shard. The edge digest is a cheap check, not a full hash:
+the project's writer removes a shard's index before it writes the tar again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from wpmodel.data.safetensors_view import _DTYPES
+
+INDEX_FORMAT = "wp-shard-index"  # = wpdata.shards.shard_index.INDEX_FORMAT (no import across packages)
+INDEX_VERSION = "1"
+INDEX_SUFFIX = ".idx.safetensors"
+EDGE_BYTES = 8192
+_INT = ("member_offset", "member_size", "frames", "num_latents", "latent_offset", "latent_shape", "json_size")
+
+
+def index_path(url: str) -> str:
+    """The sidecar index of ``<name>.tar``: ``<name>.idx.safetensors``."""
+    return (url[: -len(".tar")] if url.endswith(".tar") else url) + INDEX_SUFFIX
+
+
+class IndexMismatch(ValueError):
+    """The index does not describe the tar beside it (or is unreadable); ``reason`` is countable."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(eq=False)
+class ShardIndex:
+    """The index of one local shard, with the shard's file held open for latent reads."""
+
+    url: str
+    keys: list[str]
+    suffixes: list[str]
+    latent_dtype: str  # safetensors code, e.g. "F16"
+    a: dict[str, np.ndarray]  # the index tensors by name (module docstring of wpdata.shards.shard_index)
+    fd: int
+    frame_start: np.ndarray = field(init=False)  # [N] first row of each sample in c2w / K
+    latent_start: np.ndarray = field(init=False)  # [N] first row of each sample in action
+    json_start: np.ndarray = field(init=False)  # [N]
+    _meta: list[dict[str, Any]] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        a = self.a
+        self.frame_start = np.concatenate([[0], np.cumsum(a["frames"])])[:-1].astype(np.int64)
+        self.latent_start = np.concatenate([[0], np.cumsum(a["num_latents"])])[:-1].astype(np.int64)
+        self.json_start = np.concatenate([[0], np.cumsum(a["json_size"])])[:-1].astype(np.int64)
+        self.ok = a["ok"].astype(bool)  # [N]
+        self.has_caption = a["has_caption"].astype(bool)  # [N]
+        weakref.finalize(self, os.close, self.fd)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def meta(self, i: int) -> dict[str, Any]:
+        """The json dict of sample ``i`` (the shard's json members are parsed together, once)."""
+        if self._meta is None:
+            blob, sizes = self.a["json"], self.a["json_size"]
+            parts = [
+                blob[s : s + n].tobytes()
+                for s, n in zip(self.json_start.tolist(), sizes.tolist(), strict=True)
+            ]
+            try:
+                self._meta = json.loads(b"[" + b",".join(p if p else b"null" for p in parts) + b"]")
+            except ValueError:
+                self._meta = [json.loads(p) if p else None for p in parts]
+        return self._meta[i]
+
+
+def _tensors(buf: bytearray) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    n = int.from_bytes(buf[:8], "little")
+    header = json.loads(bytes(buf[8 : 8 + n]))
+    meta = header.pop("__metadata__", {})
+    out = {}
+    for name, info in header.items():
+        shape, (begin, _) = info["shape"], info["data_offsets"]
+        dtype = np.dtype(_DTYPES[info["dtype"]])
+        out[name] = np.frombuffer(buf, dtype, math.prod(shape), 8 + n + begin).reshape(shape)
+    return out, meta
+
+
+def _check(a: dict[str, np.ndarray], meta: dict[str, str], keys: list[str], suffixes: list[str]) -> None:
+    N, S = len(keys), len(suffixes)
+    shapes = {"member_offset": (N, S), "member_size": (N, S), "ok": (N,), "frames": (N,), "num_latents": (N,),
+              "has_caption": (N,), "latent_offset": (N,), "latent_shape": (N, 4), "json_size": (N,)}  # fmt: skip
+    for name, shape in shapes.items():
+        if a[name].shape != shape:
+            raise IndexMismatch("bad", f"{name} is {list(a[name].shape)}, expected {list(shape)}")
+    if a["c2w"].shape[1:] != (4, 4) or a["K"].shape != (len(a["c2w"]), 3, 3) or a["caption"].shape[0] != N:
+        raise IndexMismatch("bad", "c2w / K / caption shapes do not fit")
+    if len(a["c2w"]) != a["frames"].sum() or len(a["action"]) != a["num_latents"].sum():
+        raise IndexMismatch("bad", "pose / action rows do not add up")
+    if len(a["json"]) != a["json_size"].sum():
+        raise IndexMismatch("bad", "json bytes do not add up")
+    if a["ok"].any() and meta.get("latent_dtype") not in _DTYPES:
+        raise IndexMismatch("bad", f"latent dtype {meta.get('latent_dtype')!r}")
+
+
+def load_index(url: str) -> ShardIndex:
+    """The checked index of the local shard ``url``; raises IndexMismatch (reason ``missing``,
+    ``stale:size``, ``stale:digest``, ``version`` or ``bad``) when it cannot be used."""
+    path = index_path(url)
+    try:
+        with open(path, "rb", buffering=0) as f:
+            buf = bytearray(os.fstat(f.fileno()).st_size)
+            f.readinto(buf)
+    except FileNotFoundError:
+        raise IndexMismatch("missing", f"{url}: no index {path}") from None
+    try:
+        a, meta = _tensors(buf)
+        if meta.get("format") != INDEX_FORMAT or meta.get("version") != INDEX_VERSION:
+            raise IndexMismatch("version", f"{path}: format {meta.get('format')} {meta.get('version')}")
+        keys, suffixes = json.loads(meta["keys"]), json.loads(meta["suffixes"])
+        for name in _INT:
+            if a[name].dtype != np.int64:
+                raise IndexMismatch("bad", f"{path}: {name} is {a[name].dtype}")
+        _check(a, meta, keys, suffixes)
+    except IndexMismatch:
+        raise
+    except Exception as exc:  # noqa: BLE001 - an unreadable index only means the slow path
+        raise IndexMismatch("bad", f"{path}: unreadable index ({type(exc).__name__}: {exc})") from exc
+    fd = os.open(url, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        if str(size) != meta.get("tar_size"):
+            raise IndexMismatch(
+                "stale:size", f"{path}: for a {meta.get('tar_size')}-byte tar, {url} has {size}"
+            )
+        head = os.pread(fd, 512, 0)
+        tail = os.pread(fd, min(size, EDGE_BYTES), max(0, size - EDGE_BYTES))
+        if hashlib.sha256(str(size).encode() + b"|" + head + b"|" + tail).hexdigest() != meta.get(
+            "tar_edge_sha256"
+        ):
+            raise IndexMismatch("stale:digest", f"{path}: {url} is not the tar this index describes")
+    except BaseException:
+        os.close(fd)
+        raise
+    return ShardIndex(url, keys, suffixes, meta.get("latent_dtype", ""), a, fd)
+
+
+def is_indexable(url: str) -> bool:
+    """A local tar that may have a sidecar index (not ``pipe:``, not a remote url)."""
+    return "://" not in url and not url.startswith("pipe:") and url != "-" and Path(url).suffix == ".tar"
