@@ -79,7 +79,7 @@ def distil_student(folder: Path, teacher: Path, run: Path, args, alignment: bool
                     "context_alignment": alignment},
         "optim": {"lr_generator": args.lr_generator, "lr_critic": args.lr_critic},
         "train": {"steps": steps or 3, "log_every": 10_000, "ckpt_every": 10_000, "sample_every": 0,
-                  "device": "cpu", "out_dir": str(run), "seed": 0},
+                  "device": args.device, "out_dir": str(run), "seed": 0},
     })  # fmt: skip
     t0 = time.perf_counter()
     if steps is None:
@@ -93,7 +93,7 @@ def distil_student(folder: Path, teacher: Path, run: Path, args, alignment: bool
     print(f"  student alignment={alignment}: {res.step} steps in {(time.perf_counter() - t0) / 60:.1f} min, "
           f"DMD loss (last 10 of this call) {tail(res.gen_losses):.4g}, critic loss {tail(res.critic_losses):.4g}",
           flush=True)  # fmt: skip
-    return res.ema.module.eval(), res.step
+    return res.ema.module.eval().cpu(), res.step  # generation runs on the CPU
 
 
 def main() -> None:
@@ -109,6 +109,7 @@ def main() -> None:
     ap.add_argument("--lr-critic", type=float, default=2e-5)
     ap.add_argument("--out", type=Path, default=Path("/tmp/h4/distill"))
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu", help="training device: cpu | cuda (bf16 autocast there)")
     ap.add_argument(
         "--reuse", action="store_true", help="reuse a finished teacher run (memory_effect's --reuse)"
     )

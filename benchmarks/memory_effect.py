@@ -102,7 +102,7 @@ def train_model(
                  "batch_size": 4, "shuffle_buffer": 16, "val_batches": 2},
         "optim": {"lr": 3e-4, "warmup_steps": 50},
         "train": {"steps": steps or 10, "p_memory": 0.8, "time_mode": time_mode, "log_every": 10_000, "ckpt_every": 10_000,
-                  "sample_every": 0, "val_every": 0, "seed": seed, "out_dir": str(run), "device": "cpu"},
+                  "sample_every": 0, "val_every": 0, "seed": seed, "out_dir": str(run), "device": getattr(args, "device", "cpu")},
     })  # fmt: skip
     t0 = time.perf_counter()
     if steps is None:

@@ -92,6 +92,7 @@ def main() -> None:
     ap.add_argument(
         "--threads", type=int, default=1, help="torch threads (1 is fastest on a shared 2-core box)"
     )
+    ap.add_argument("--device", default="cpu", help="cpu | cuda (bf16 autocast there)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     out = args.out
@@ -110,7 +111,7 @@ def main() -> None:
                  "batch_size": 4, "shuffle_buffer": 16, "val_batches": 2},
         "optim": {"lr": 3e-4, "warmup_steps": 50},
         "train": {"steps": 10, "log_every": 50, "ckpt_every": 10_000, "sample_every": 0, "val_every": 0,
-                  "seed": args.seed, "out_dir": str(run), "device": "cpu"},
+                  "seed": args.seed, "out_dir": str(run), "device": args.device},
     })  # fmt: skip
     print(
         f"DiT tiny: {count_parameters(cfg.model.dit_config()) / 1e6:.2f}M params, batch 4, 24-latent windows"
