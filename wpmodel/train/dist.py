@@ -32,10 +32,12 @@ class DistInfo:
 
 
 def pick_device(name: str, local_rank: int) -> torch.device:
-    """``auto``: cuda:<local_rank> when CUDA is available, else cpu; anything else as given."""
+    """``auto``: cuda:<local_rank> when CUDA is available, else cpu; ``cuda`` without an index: this
+    process's GPU, cuda:<local_rank> (torch.cuda.set_device and DDP need the index); anything else as given."""
     if name == "auto":
         return torch.device(f"cuda:{local_rank}") if torch.cuda.is_available() else torch.device("cpu")
-    return torch.device(name)
+    dev = torch.device(name)
+    return torch.device("cuda", local_rank) if dev.type == "cuda" and dev.index is None else dev
 
 
 def init_distributed(backend: str = "auto", device: str = "auto", timeout_s: float = 600.0) -> DistInfo:
