@@ -42,6 +42,7 @@ MIN_SEED_PX = 8  # seed pixels (t > HOT_T) a region needs
 MIN_HOT_PX = 25  # hot pixels a region needs at 320x180 (scaled with the frame area)
 CLOSE_PX = 7  # closing kernel joining text strokes into one region (at 320 px width)
 BOX_PAD_PX = 2
+BORDER_STRIP_PX = 6  # regions lying within this many px (at 320) of one frame edge are not overlays
 MIN_REGION_EVIDENCE = 0.3  # regions weaker than this are not reported at all
 RING_PX = 6  # width (at 320 px) of the ring around a region whose temporal std is the local reference
 LOCAL_EPS = 2.0  # gray levels added to both stds of a local ratio (a calm or clipped scene tells nothing)
@@ -214,9 +215,12 @@ def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray, core: np.ndarray)
     scene_std = float(np.median(tstd)) + 1e-6
     others = cv2.dilate(blob, np.ones((5, 5), np.uint8)) > 0  # [h, w] bool, every region and its edge
     ring_px = max(3, int(round(RING_PX * w / 320)))
+    strip = BORDER_STRIP_PX * w / 320
     out = []
     for c in range(1, num):
         x, y, bw, bh, _ = stats[c]
+        if min(y + bh, h - y, x + bw, w - x) <= strip:
+            continue  # a strip along the frame edge: scene edges there outrun the similarity (parallax)
         sel = (labels == c) & hot
         n_hot = int(sel.sum())
         if n_hot < min_hot or int((t[sel] > HOT_T).sum()) < MIN_SEED_PX:

@@ -126,6 +126,16 @@ def test_colour_only_mark_needs_the_chroma_planes(tmp_path: Path) -> None:
     assert res.evidence < 0.45 and res.area_fraction < 0.01, (res.boxes, res.kinds)
 
 
+def test_a_strip_along_the_frame_edge_is_not_an_overlay(tmp_path: Path) -> None:
+    frames = _pan_frames()
+    frames[:, 1:3, 40:200] = 250  # a static line hugging the top edge (an encoder/crop artifact, a ceiling edge)
+    res = _analyse(tmp_path, frames)
+    assert not any(b[1] < 0.03 and b[3] < 0.06 for b in res.boxes), (res.boxes, res.kinds)
+    frames[:, 12:14, 40:200] = 250  # the same line 12 px in from the edge is a fixed mark
+    res = _analyse(tmp_path, frames)
+    assert any(b[1] < 0.08 and b[3] < 0.12 for b in res.boxes), (res.boxes, res.kinds)
+
+
 def test_clean_pan_has_no_overlay(tmp_path: Path) -> None:
     res = _analyse(tmp_path, _pan_frames())
     assert res.area_fraction < 0.01
