@@ -137,8 +137,8 @@ def _overlay_reasons(row: Mapping[str, Any], th: CurationThresholds) -> set[str]
         return {f"overlay:{k}" for k in droppable}
     if area is not None and area < th.min_overlay_area:
         return set()
-    per_region = row.get("overlay_evidences")
-    if per_region is not None and len(per_region) == len(kinds):  # a weak region does not ride on a strong one
+    per_region = row.get("overlay_evidences")  # a weak region does not ride on a strong one
+    if per_region is not None and len(per_region) == len(kinds):
         return {
             f"overlay:{k}"
             for k, e in zip(kinds, per_region, strict=True)

@@ -33,7 +33,7 @@ class AnalysisFrames:
     src_fps: float
     src_size: tuple[int, int]  # (width, height) of the source
     scale: float  # analysis width / source width
-    chroma: np.ndarray | None = None  # [N, h/2, w/2, 2] uint8 (Cb, Cr) at half analysis resolution, when asked
+    chroma: np.ndarray | None = None  # [N, h/2, w/2, 2] uint8 (Cb, Cr) at half resolution, when asked
 
     def __len__(self) -> int:
         return int(self.gray.shape[0])
@@ -64,6 +64,11 @@ def _rgb_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     half = cv2.resize(ycc[..., 1:], (w // 2, h // 2), interpolation=cv2.INTER_AREA)  # [h/2, w/2, 2] (Cr, Cb)
     studio = 128.0 + (half[..., ::-1].astype(np.float32) - 128.0) * (224.0 / 255.0)  # the decoder's range
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), np.round(studio).astype(np.uint8)
+
+
+def _stack_chroma(uv: list[np.ndarray] | None, size: tuple[int, int]) -> np.ndarray:
+    """[N, h/2, w/2, 2] uint8 of the kept chroma planes (an empty array when none decoded)."""
+    return np.stack(uv) if uv else np.zeros((0, size[1] // 2, size[0] // 2, 2), np.uint8)
 
 
 def _source_info(path: Path, source_fps: float | None) -> tuple[float, tuple[int, int], int]:
@@ -161,7 +166,15 @@ def sample_frames(
     else:
         idx = list(target_indices(start, stop, src_fps, fps))
         decoded = iter_frames(
-            p, start, stop, size=size, fps=fps, gray=not chroma, threads=threads, source_fps=source_fps, strict=False
+            p,
+            start,
+            stop,
+            size=size,
+            fps=fps,
+            gray=not chroma,
+            threads=threads,
+            source_fps=source_fps,
+            strict=False,
         )
         if chroma:
             planes = [_rgb_planes(f) for f in decoded]
@@ -178,7 +191,7 @@ def sample_frames(
         src_fps=src_fps,
         src_size=src_size,
         scale=size[0] / src_size[0],
-        chroma=(np.stack(uv) if uv else np.zeros((0, size[1] // 2, size[0] // 2, 2), np.uint8)) if chroma else None,
+        chroma=_stack_chroma(uv, size) if chroma else None,
     )
 
 

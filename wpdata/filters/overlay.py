@@ -137,7 +137,10 @@ def _pair_evidence(
 
 
 def persistence_map(
-    gray: np.ndarray, track: MotionTrack, chroma: np.ndarray | None = None, chroma_weight: float = CHROMA_WEIGHT
+    gray: np.ndarray,
+    track: MotionTrack,
+    chroma: np.ndarray | None = None,
+    chroma_weight: float = CHROMA_WEIGHT,
 ) -> Persistence:
     """Per-pair evidence e(p) = g_i . (g_j - gpred_j) of the usable pairs and its per-pixel t statistic.
 
@@ -262,7 +265,10 @@ def _overlaps(a: tuple[float, ...] | list[float], b: tuple[float, ...] | list[fl
 
 
 def detect_overlays(
-    gray: np.ndarray, track: MotionTrack, chroma: np.ndarray | None = None, chroma_weight: float = CHROMA_WEIGHT
+    gray: np.ndarray,
+    track: MotionTrack,
+    chroma: np.ndarray | None = None,
+    chroma_weight: float = CHROMA_WEIGHT,
 ) -> OverlayResult:
     """Static overlays in gray [N, h, w] uint8 analysis frames given their camera motion `track` (and the
     frames' (Cb, Cr) planes [N, h/2, w/2, 2], which add colour-only marks; see `persistence_map`)."""

@@ -99,7 +99,8 @@ def _text_mask(box: tuple[int, int, int, int], text: str) -> np.ndarray:
 
 def _colour(frames: np.ndarray) -> np.ndarray:
     """The gray pan tinted brick red: [T, H, W, 3] uint8."""
-    return np.clip(frames * np.array([1.0, 0.55, 0.4]) + np.array([30.0, 20.0, 15.0]), 0, 255).astype(np.uint8)
+    tinted = frames * np.array([1.0, 0.55, 0.4]) + np.array([30.0, 20.0, 15.0])
+    return np.clip(tinted, 0, 255).astype(np.uint8)
 
 
 def _chroma_mark(frames: np.ndarray, mask: np.ndarray, strength: float) -> np.ndarray:
@@ -118,17 +119,22 @@ def test_colour_only_mark_needs_the_chroma_planes(tmp_path: Path) -> None:
     gray_only = detect_overlays(a.gray, track)
     with_chroma = detect_overlays(a.gray, track, a.chroma)
     assert not any(_overlaps(b, box) for b in gray_only.boxes), gray_only.boxes
-    found = [b for b, k in zip(with_chroma.boxes, with_chroma.kinds, strict=True) if k in ("watermark", "logo")]
+    found = [
+        b for b, k in zip(with_chroma.boxes, with_chroma.kinds, strict=True) if k in ("watermark", "logo")
+    ]
     assert any(_overlaps(b, box) for b in found), (with_chroma.boxes, with_chroma.kinds)
     assert with_chroma.evidence >= 0.45
-    clean = sample_frames(write_mp4(tmp_path / "c.mp4", _colour(_pan_frames()), fps=6, threads=1), chroma=True)
+    clean = sample_frames(
+        write_mp4(tmp_path / "c.mp4", _colour(_pan_frames()), fps=6, threads=1), chroma=True
+    )
     res = detect_overlays(clean.gray, estimate_motion(clean.gray), clean.chroma)
     assert res.evidence < 0.45 and res.area_fraction < 0.01, (res.boxes, res.kinds)
 
 
 def test_a_strip_along_the_frame_edge_is_not_an_overlay(tmp_path: Path) -> None:
     frames = _pan_frames()
-    frames[:, 1:3, 40:200] = 250  # a static line hugging the top edge (an encoder/crop artifact, a ceiling edge)
+    # a static line hugging the top edge (an encoder or crop artifact, a ceiling edge)
+    frames[:, 1:3, 40:200] = 250
     res = _analyse(tmp_path, frames)
     assert not any(b[1] < 0.03 and b[3] < 0.06 for b in res.boxes), (res.boxes, res.kinds)
     frames[:, 12:14, 40:200] = 250  # the same line 12 px in from the edge is a fixed mark
