@@ -1,7 +1,8 @@
 """Speed of the trainer's shard reader (wpmodel.data), side by side with the floor it should approach.
 
 (1) latent shards (latent.safetensors float16 + caption embedding, c2w, K, actions, json per sample;
-no mp4; written by the project's writer, pax tar) through ``make_loader(latents=True)`` (one window of
+no mp4; written by the project's writers, pax tar; latents time-major [T_lat, C, h, w] as the encode
+stage stores them, or with ``--layout CTHW`` channel-major as shards written before) through ``make_loader(latents=True)`` (one window of
 the whole sample, batches of --batch-size) vs the raw sequential read of the same tar files
 (``readinto``, unbuffered) three ways: into a reused 4 MiB buffer (the hardest floor: its destination
 stays in the CPU cache, which no batch of real size does); into a reused batch-sized buffer (the same
@@ -39,7 +40,7 @@ from rich.console import Console
 from rich.table import Table
 from scipy.ndimage import gaussian_filter
 
-from wpdata.shards import write_shard
+from wpdata.shards import CHANNEL_MAJOR, TIME_MAJOR, latent_safetensors, write_shard
 from wpdata.video import write_mp4
 from wpmodel.data import make_loader
 
@@ -110,16 +111,19 @@ def make_latent_shards(folder: Path, shape: tuple[int, ...], n: int) -> list[Pat
     rng = np.random.default_rng(2)
     samples = []
     for i in range(n):
-        tensors = {
-            "latent": rng.standard_normal(shape).astype(np.float16),  # [C, T_lat, h, w]
-            "caption_embedding": rng.standard_normal(384).astype(np.float32),
-        }
+        latent = rng.standard_normal(shape).astype(np.float16)  # [C, T_lat, h, w]
+        caption = rng.standard_normal(384).astype(np.float32)  # [D]
+        if LAYOUT == TIME_MAJOR:
+            data = latent_safetensors(latent, caption)  # stored [T_lat, C, h, w]
+        else:
+            data = safetensors.numpy.save({"latent": latent, "caption_embedding": caption})
         key = f"lat{i:05d}"
         members = _common_members(key, 4 * (shape[1] - 1) + 1, rng)
-        samples.append((key, members | {"latent.safetensors": safetensors.numpy.save(tensors)}))
+        samples.append((key, members | {"latent.safetensors": data}))
     return _write_shards(folder, samples, index=INDEX)
 
 
+LAYOUT = TIME_MAJOR  # --layout CTHW: channel-major latents (no layout key), as shards written before
 INDEX = True  # --no-index: latent shards without their sidecar index (the reader's per-sample path)
 COLD = False  # --cold: drop the page cache before every timed run (reads come from storage)
 
@@ -194,6 +198,7 @@ def through_reader(
 
 
 def main() -> None:
+    global COLD, WORKERS, INDEX, LAYOUT, PER_SHARD
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("/tmp/RS/shard_bench"))
     ap.add_argument("--clips", type=int, default=48)
@@ -202,10 +207,12 @@ def main() -> None:
     ap.add_argument("--cold", action="store_true", help="drop the page cache before every timed run (root)")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader workers of the reader")
     ap.add_argument("--no-index", action="store_true", help="write latent shards without a sidecar index")
+    ap.add_argument("--per-shard", type=int, default=PER_SHARD, help="samples per shard (writer)")
+    ap.add_argument("--layout", choices=(TIME_MAJOR, CHANNEL_MAJOR), default=TIME_MAJOR, help="latent order")
     ap.add_argument("--only", choices=("all", "latent", "mp4"), default="all")
     args = ap.parse_args()
-    global COLD, WORKERS, INDEX
-    COLD, WORKERS, INDEX = args.cold, args.workers, not args.no_index
+    PER_SHARD = args.per_shard
+    COLD, WORKERS, INDEX, LAYOUT = args.cold, args.workers, not args.no_index, args.layout
     console, r, bs = Console(), args.repeats, args.batch_size
     table = Table(title=f"shard read speed ({args.out}); times over {r} alternating runs")
     for col in ("path", "samples", "MB", "best s", "median s", "MB/s (best)"):

@@ -3,16 +3,17 @@
 Per sample: decode frames ``[start, start + 4 (L - 1) + 1)`` of the item's mp4 at its own size (L =
 ``num_latents(window_len)``: the causal VAE encodes ``1 + 4 k`` frames, so a clip of 23 frames gives the
 latents of its first 21, exactly the ``num_latents(T)`` latents its actions describe), map to [-1, 1],
-encode, take the posterior mode, normalise with the VAE's shift / scale, and store
-``latent [C, L, h, w]`` in the configured dtype plus ``caption_embedding [D]`` float32 (from the
-annotation's ``caption_embedding_path``, when it has one).
+encode, take the posterior mode, normalise with the VAE's shift / scale, and store the latents
+time-major, ``latent [L, C, h, w]`` with ``layout: TCHW`` in the metadata (``wpdata.shards.latent_file``;
+the row's ``latent_shape`` stays ``[C, L, h, w]``), in the configured dtype, plus ``caption_embedding
+[D]`` float32 (from the annotation's ``caption_embedding_path``, when it has one).
 
 Determinism: each sample is encoded alone (batch dimension 1) whatever batch Ray hands the worker,
 because a convolution's floating-point result may depend on the batch it runs in and a sample's bytes
 must not depend on how Ray grouped samples; on CUDA, cuDNN runs deterministic kernels. The
-safetensors metadata is ONE key, ``wp_latent``, holding canonical JSON (vae, vae_hash, scaling /
-shift, dtype, window): safetensors keeps metadata in a hash map whose key order changes from process
-to process, so several keys would give different bytes on every run.
+metadata is ``layout`` and ``wp_latent`` (canonical JSON: vae, vae_hash, scaling / shift, dtype,
+window), written with sorted keys by ``latent_safetensors`` (``safetensors.torch.save`` keeps metadata
+in a hash map whose key order changes from process to process: two keys, other bytes every run).
 """
 
 from __future__ import annotations
@@ -25,14 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import safetensors.torch
 import torch
 
 from manifests.atomic import atomic_write_bytes
 from manifests.layout import FRAMES_PER_LATENT, num_latents
 from pipelines.jobs.shard_config import LatentsConfig
 from pipelines.runtime import Stage
-from wpdata.shards import json_bytes, resolve_in_root
+from wpdata.shards import json_bytes, latent_safetensors, resolve_in_root
 from wpdata.video import decode_frames
 
 LATENTS_SUBDIR = "latents"
@@ -106,13 +106,14 @@ def _plain(v: Any) -> Any:
 
 
 def latent_bytes(latent: torch.Tensor, caption_embedding: np.ndarray | None, meta: dict[str, Any]) -> bytes:
-    """The ``latent.safetensors`` bytes: ``latent`` [C, L, h, w], ``caption_embedding`` [D] float32."""
-    tensors = {"latent": latent.contiguous()}
-    if caption_embedding is not None:
-        tensors["caption_embedding"] = torch.from_numpy(
-            np.ascontiguousarray(caption_embedding, np.float32).reshape(-1)
-        )
-    return safetensors.torch.save(tensors, metadata={METADATA_KEY: json_bytes(meta).decode()})
+    """The ``latent.safetensors`` bytes of ``latent`` [C, L, h, w]: stored time-major [L, C, h, w]
+    (``wpdata.shards.latent_file``), ``caption_embedding`` [D] float32."""
+    bf16 = latent.dtype == torch.bfloat16
+    lat = latent.detach().cpu().contiguous()
+    arr = lat.view(torch.int16).numpy() if bf16 else lat.numpy()  # [C, L, h, w]
+    return latent_safetensors(
+        arr, caption_embedding, {METADATA_KEY: json_bytes(meta).decode()}, bfloat16=bf16
+    )
 
 
 class EncodeLatentsStage(Stage):

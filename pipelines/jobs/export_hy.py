@@ -8,7 +8,8 @@ preprocessing does: its trainer matches view_action exactly against LR/LL/LU/LD)
 it. ``latent_path`` is filled where latents exist (``latent_paths``: item_id -> file), else null.
 ``latent_paths_of`` finds them in a shard output folder's ``latents`` manifest (``wp shard --vae``):
 ``ok`` rows of whole-item samples only (a window's latents do not match the item's pose JSON).
-The files are ``.safetensors`` (``latent`` [C, T_lat, h, w], ``caption_embedding`` [D]), not the
+The files are ``.safetensors`` (``latent`` [T_lat, C, h, w] with metadata ``layout: TCHW``, or
+[C, T_lat, h, w] without it, ``caption_embedding`` [D]), not the
 release's own latent format. A plain loop, not a Ray job: it only reads small npz files.
 """
 

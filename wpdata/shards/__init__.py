@@ -2,10 +2,11 @@
 
 Modules: ``plan`` (samples, keys, windows, split, shard assignment), ``meta`` (a sample's json),
 ``sample`` (a sample's member bytes, validated), ``writer`` (deterministic tar written atomically),
-``index`` (the wids index), ``shard_index`` (a shard's sidecar index for fast latent reads), ``paths`` (manifest paths that may not escape the dataset root).
+``index`` (the wids index), ``latent_file`` (the time-major latent.safetensors member), ``shard_index`` (a shard's sidecar index for fast latent reads), ``paths`` (manifest paths that may not escape the dataset root).
 """
 
 from wpdata.shards.index import IndexEntry, wids_index, write_wids_index
+from wpdata.shards.latent_file import CHANNEL_MAJOR, TIME_MAJOR, latent_layout, latent_safetensors
 from wpdata.shards.meta import sample_meta
 from wpdata.shards.paths import relative_to_manifests, resolve_in_root
 from wpdata.shards.plan import (
@@ -34,6 +35,8 @@ from wpdata.shards.shard_index import IndexBuilder, index_path, write_index
 from wpdata.shards.writer import ShardResult, ShardWriter, write_shard
 
 __all__ = [
+    "CHANNEL_MAJOR",
+    "TIME_MAJOR",
     "SHORTER_THAN_WINDOW",
     "EncodeSettings",
     "IndexBuilder",
@@ -50,6 +53,8 @@ __all__ = [
     "cut_window",
     "index_path",
     "json_bytes",
+    "latent_layout",
+    "latent_safetensors",
     "load_item_arrays",
     "make_plan",
     "npy_bytes",

@@ -3,19 +3,21 @@ build latent batches without parsing tar headers, npy or json member by member.
 
 Why a sidecar and not a tar member: the tar stays a plain WebDataset shard (stock webdataset and wids
 read it as before). Why safetensors: deterministic bytes (sorted header, no timestamps, unlike
-``np.savez``'s zip) and a zero-copy read. Layout (``INDEX_VERSION`` 1; ``wpmodel.data.shard_index``
+``np.savez``'s zip) and a zero-copy read. Layout (``INDEX_VERSION`` 2; ``wpmodel.data.shard_index``
 reads it), N samples, S member suffixes:
 
 - ``member_offset`` / ``member_size`` int64 [N, S]: byte offset of each member's data in the tar and
   its size (-1: the sample lacks that member); ``ok`` uint8 [N]: 1 when the sample is usable in latents
   mode exactly as stored here (members present, float32 poses, finite, labels < 81, lengths agree,
-  latent ``[C, T_lat, h, w]`` in the shard's ``latent_dtype``, json an object); 0: read it the slow way.
+  a 4-d latent in the shard's ``latent_dtype`` and ``latent_layout``, json an object); 0: read it the slow way.
 - ``frames`` / ``num_latents`` int64 [N] and, concatenated over the ``ok`` samples, ``c2w`` float32
   [sum T, 4, 4], ``K`` float32 [sum T, 3, 3] (a [3, 3] K repeated), ``action`` int16 [sum T_lat].
 - ``caption`` float32 [N, D], ``has_caption`` uint8 [N]; ``latent_offset`` int64 [N] (the latent
-  tensor's data in the tar), ``latent_shape`` int64 [N, 4]; ``json`` uint8 [sum bytes], ``json_size``
+  tensor's data in the tar), ``latent_shape`` int64 [N, 4] ([C, T_lat, h, w] whatever the stored order); ``json`` uint8 [sum bytes], ``json_size``
   int64 [N].
-- metadata: ``keys`` and ``suffixes`` (JSON lists), ``latent_dtype``, ``tar_size``, ``tar_sha256`` and
+- metadata: ``keys`` and ``suffixes`` (JSON lists), ``latent_dtype``, ``latent_layout`` (the stored
+  order of the ``ok`` samples' latents, ``wpdata.shards.latent_file``: ``TCHW`` or ``CTHW``; new in
+  version 2, version 1 indexes were all ``CTHW``), ``tar_size``, ``tar_sha256`` and
   ``tar_edge_sha256`` (sha256 of the size, the first 512 and the last 8192 bytes: a cheap check
   that the tar beside the index is the one it describes).
 """
@@ -35,13 +37,13 @@ import numpy as np
 from manifests.actions import NUM_ACTIONS
 from manifests.atomic import atomic_write_bytes
 from manifests.layout import num_latents
+from wpdata.shards.latent_file import TIME_MAJOR, latent_layout
+from wpdata.shards.safetensors_file import ST_DTYPES, Entries, safetensors_bytes, safetensors_header
 
 INDEX_FORMAT = "wp-shard-index"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 INDEX_SUFFIX = ".idx.safetensors"
 EDGE_BYTES = 8192
-_ST_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2", "I64": "<i8", "I32": "<i4",
-              "I16": "<i2", "I8": "i1", "U8": "u1", "BOOL": "?"}  # fmt: skip
 
 
 def index_path(tar_path: str | os.PathLike) -> Path:
@@ -65,29 +67,11 @@ def _npy(data: bytes) -> np.ndarray:
     return np.load(io.BytesIO(data), allow_pickle=False)
 
 
-def _safetensors(data: bytes) -> dict[str, tuple[str, list[int], int]]:
-    """{name: (dtype, shape, byte offset in data)}; raises on anything malformed."""
-    n = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8 : 8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        dtype, shape, (begin, end) = info["dtype"], [int(x) for x in info["shape"]], info["data_offsets"]
-        if (
-            not 0 <= begin <= end <= len(data) - 8 - n
-            or end - begin != math.prod(shape) * np.dtype(_ST_DTYPES[dtype]).itemsize
-        ):
-            raise ValueError(f"tensor {name!r} does not fit")
-        out[name] = (dtype, shape, 8 + n + begin)
-    return out
-
-
-def _caption(members: dict[str, bytes], tensors: dict[str, tuple[str, list[int], int]]) -> np.ndarray | None:
+def _caption(members: dict[str, bytes], tensors: Entries) -> np.ndarray | None:
     """The caption embedding [D] float32 as the reader forms it (latent.safetensors first)."""
     if "caption_embedding" in tensors:
         dtype, shape, at = tensors["caption_embedding"]
-        raw = np.frombuffer(members["latent.safetensors"], _ST_DTYPES[dtype], math.prod(shape), at)
+        raw = np.frombuffer(members["latent.safetensors"], ST_DTYPES[dtype], math.prod(shape), at)
         if dtype == "BF16":
             return (raw.astype(np.uint32) << 16).view(np.float32)
         return raw.astype(np.float32)
@@ -101,9 +85,12 @@ def index_row(members: dict[str, bytes]) -> dict[str, Any] | None:
     try:
         meta = json.loads(members["json"])
         c2w, K, a = (_npy(members[s]) for s in ("c2w.npy", "K.npy", "action.npy"))
-        tensors = _safetensors(members["latent.safetensors"])
+        tensors, st_meta = safetensors_header(members["latent.safetensors"])
         caption = _caption(members, tensors)
         dtype, shape, at = tensors["latent"]
+        layout = latent_layout(st_meta)
+        if layout == TIME_MAJOR and len(shape) == 4:
+            shape = [shape[1], shape[0], *shape[2:]]  # the index holds [C, T_lat, h, w] for both layouts
     except Exception:  # noqa: BLE001 - anything unreadable is left to the reader's per-sample checks
         return None
     T = len(c2w)
@@ -114,13 +101,13 @@ def index_row(members: dict[str, bytes]) -> dict[str, Any] | None:
         and K.dtype == np.float32 and (K.shape == (3, 3) or K.shape == (T, 3, 3))
         and a.dtype.kind in "iu" and a.ndim == 1 and len(a) == num_latents(max(T, 1))
         and (a.size == 0 or (a.min() >= 0 and a.max() < NUM_ACTIONS))
-        and len(shape) == 4 and shape[1] == len(a) and dtype in _ST_DTYPES and dtype != "BOOL"
+        and len(shape) == 4 and shape[1] == len(a) and dtype in ST_DTYPES and dtype != "BOOL"
     )  # fmt: skip
     if not good:
         return None
     K = np.ascontiguousarray(np.broadcast_to(K, (T, 3, 3)))  # [T, 3, 3]
     return {"c2w": c2w, "K": K, "action": a.astype(np.int16), "caption": caption, "dtype": dtype,
-            "latent_at": at, "latent_shape": shape, "json": bytes(members["json"])}  # fmt: skip
+            "layout": layout, "latent_at": at, "latent_shape": shape, "json": bytes(members["json"])}  # fmt: skip
 
 
 class IndexBuilder:
@@ -144,9 +131,12 @@ class IndexBuilder:
         dtypes = sorted({r["dtype"] for r in rows if r is not None})
         dims = sorted({len(r["caption"]) for r in rows if r is not None and r["caption"] is not None})
         D = dims[0] if dims else 0
-        for i, r in enumerate(rows):  # one latent dtype and one caption size per shard on the fast path
+        layout = next((r["layout"] for r in rows if r is not None), TIME_MAJOR)
+        for i, r in enumerate(rows):  # one latent dtype, layout and caption size per shard on the fast path
             if r is not None and (
-                r["dtype"] != dtypes[0] or (r["caption"] is not None and len(r["caption"]) != D)
+                r["dtype"] != dtypes[0]
+                or r["layout"] != layout
+                or (r["caption"] is not None and len(r["caption"]) != D)
             ):
                 rows[i] = None
         ok = [r is not None for r in rows]
@@ -189,32 +179,8 @@ class IndexBuilder:
             "json_size": np.array([len(j) for j in js], np.int64),
         }
         meta = {"keys": json.dumps(self.keys), "suffixes": json.dumps(suffixes),
-                "latent_dtype": dtypes[0] if dtypes else ""}  # fmt: skip
+                "latent_dtype": dtypes[0] if dtypes else "", "latent_layout": layout}  # fmt: skip
         return tensors, meta
-
-
-_CODES = {np.dtype(v): k for k, v in _ST_DTYPES.items() if k != "BF16"}
-
-
-def safetensors_bytes(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:
-    """The safetensors file of ``tensors`` and string ``metadata``: keys sorted, tensors by item size
-    (largest first, so each is aligned) then name, header padded with spaces to 8 bytes."""
-    order = sorted(tensors, key=lambda k: (-tensors[k].dtype.itemsize, k))
-    header: dict[str, Any] = {"__metadata__": dict(sorted(metadata.items()))}
-    at, blobs = 0, []
-    for name in order:
-        a = np.ascontiguousarray(tensors[name])
-        blob = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
-        header[name] = {
-            "dtype": _CODES[a.dtype],
-            "shape": list(a.shape),
-            "data_offsets": [at, at + len(blob)],
-        }
-        at += len(blob)
-        blobs.append(blob)
-    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    return len(text).to_bytes(8, "little") + text + b"".join(blobs)
 
 
 def write_index(builder: IndexBuilder, tar_path: str | os.PathLike, tar_sha256: str) -> Path:

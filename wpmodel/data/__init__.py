@@ -10,7 +10,8 @@ checked against its tar), ``indexed`` / ``indexed_batch`` (latents mode: samples
 windowed per shard and batched with a few numpy operations per batch).
 
 Batches: ``video`` uint8 [B, T, 3, H, W] (normalise on the device with ``to_unit_range``) or
-``latents`` [B, T_lat, C, h, w] in their stored dtype, ``c2w`` [B, T, 4, 4], ``K`` [B, T, 3, 3],
+``latents`` [B, T_lat, C, h, w] in their stored dtype (from ``latent.safetensors`` stored time-major
+``[T_lat, C, h, w]``, layout TCHW, or channel-major ``[C, T_lat, h, w]``: ``latent_slab``), ``c2w`` [B, T, 4, 4], ``K`` [B, T, 3, 3],
 ``actions`` [B, T_lat], ``caption_embedding`` [B, D], ``has_caption``, ``window_start``, ``keys``, ``meta``.
 """
 

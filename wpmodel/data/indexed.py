@@ -45,6 +45,7 @@ class ShardWindows:
     actions: np.ndarray | None = None  # [M, L] int64, latent 0 set to 0
     caption: np.ndarray | None = None  # [M, D] float32 (zeros where has_caption is False)
     has_caption: np.ndarray | None = None  # [M] bool
+    at: np.ndarray | None = None  # [M] int64, byte offset of each window's first latent frame in the tar
     # bytes between consecutive rows' latent windows, when all rows are consecutive samples at an equal
     # stride (then a run of rows is read in one go); None otherwise
     stride: int | None = None
@@ -80,7 +81,9 @@ class ShardWindows:
         )
         self.has_caption = has
         self.signature = (L, C, h, w, D, idx.latent_dtype)
-        at = a["latent_offset"][rows] + self.starts * (h * w * np.dtype(_DTYPES[idx.latent_dtype]).itemsize)
+        plane = h * w * np.dtype(_DTYPES[idx.latent_dtype]).itemsize  # bytes of one [h, w] slice
+        at = a["latent_offset"][rows] + self.starts * (C * plane if idx.time_major else plane)  # [M]
+        self.at = at
         if len(rows) > 1 and (np.diff(rows) == 1).all() and (np.diff(at) == at[1] - at[0]).all():
             self.stride = int(at[1] - at[0])
 
@@ -114,6 +117,16 @@ def indexed_samples(
         n = 0 if suffix in skip_set or name in MEMBERS else int(((sizes[:, j] >= 0) & index.ok).sum())
         if n:
             counter.unknown_members[name] += n
+    tot = index.a["num_latents"]  # [N]
+    L_all = np.full(len(tot), cfg.window_latents) if cfg.window_latents else tot  # [N]
+    if index.ok.all() and (L_all >= 1).all() and (tot >= L_all).all():
+        if not (cfg.random_window and (tot - L_all >= CHUNK_LATENTS).any()):  # every window starts at 0
+            N = len(ok)
+            counter.samples_read += N
+            counter.samples_ok += N
+            windows = ShardWindows(index, np.arange(N, dtype=np.int64), np.zeros(N, np.int64), cfg)
+            yield from ((windows, j) for j in range(N))
+            return
     view, order, rows, starts = None, [], [], []
     for i, good in enumerate(ok):
         if not good:
@@ -163,6 +176,8 @@ def ref_sample(ref: Ref) -> TrainSample:
         caption_embedding=cap,
         has_caption=has,
         window_start=4 * s,
-        latents=LatentSlab(index.url, int(a["latent_offset"][i]), index.latent_dtype, shape, s, L),
+        latents=LatentSlab(
+            index.url, int(a["latent_offset"][i]), index.latent_dtype, shape, s, L, index.time_major
+        ),
         meta=index.meta(i),
     )

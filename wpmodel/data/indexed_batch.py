@@ -2,12 +2,17 @@
 few numpy operations per batch instead of per sample.
 
 Poses, intrinsics, actions and captions were cut for the whole shard (``ShardWindows``); a batch
-copies its rows out (one slice per shard it spans). Latent windows are read from the tar by offset:
-a run of consecutive samples of one shard whose latents lie at an equal stride (the usual case without
-shuffling) is one ``preadv`` of the run into a reused staging buffer and one transposing copy
-``[b, C, L, hw] -> [b, L, C, hw]`` into the batch; other small windows are read one by one the same
-way; windows of ``DIRECT_BYTES`` or more are scattered by ``LatentSlab`` straight into their batch
-slot (no staging copy; their per-sample cost is small beside their bytes). A batch that mixes in
+copies its rows out (one slice per shard it spans). Latent windows are read from the tar by offset.
+Time-major latents (layout TCHW): each window is one contiguous byte range in the batch's order, so
+a run of consecutive samples of one shard is ONE ``preadv`` straight into the batch slots (the few
+bytes between two windows, other members and tar headers, land in a scratch buffer; a gap over
+``GAP_BYTES`` starts another read): each byte is copied once, by the kernel, as a raw read does.
+Channel-major latents (CTHW, shards written before): a run of consecutive samples of one shard whose
+latents lie at an equal stride (the usual case without shuffling) is one ``preadv`` of the run into a
+reused staging buffer and one transposing copy ``[b, C, L, hw] -> [b, L, C, hw]`` into the batch;
+other small windows are read one by one the same way; windows of ``DIRECT_BYTES`` or more are
+scattered by ``LatentSlab`` straight into their batch slot (no staging copy; their per-sample cost
+is small beside their bytes). A batch that mixes in
 per-sample TrainSamples, or shards of other shapes, goes through ``collate`` unchanged.
 """
 
@@ -21,12 +26,13 @@ import torch
 
 from wpmodel.data.collate import _batch_buffer, collate
 from wpmodel.data.indexed import Ref, ShardWindows, ref_sample
-from wpmodel.data.latent_slab import _TORCH, BatchPool, LatentSlab
+from wpmodel.data.latent_slab import _TORCH, BatchPool, LatentSlab, _preadv_all
 from wpmodel.data.safetensors_view import _DTYPES
 from wpmodel.data.sample import TrainSample
 from wpmodel.data.shard_index import ShardIndex
 
-DIRECT_BYTES = 1 << 20  # a latent window at least this big is read straight into its batch slot
+DIRECT_BYTES = 1 << 20  # CTHW: a latent window at least this big is read straight into its batch slot
+GAP_BYTES = 64 << 10  # TCHW: bytes between two windows read (and dropped) rather than split the read
 STAGE_BYTES = 256 << 10  # staged reads stay this small when they can, so the staging buffer stays in L2
 
 
@@ -35,6 +41,7 @@ class LatentStager:
 
     def __init__(self) -> None:
         self._stage = np.empty(0, np.uint8)
+        self._gap = np.empty(GAP_BYTES, np.uint8)  # what lies between two time-major windows
 
     def _buffer(self, nbytes: int) -> np.ndarray:
         if len(self._stage) < nbytes:
@@ -44,19 +51,39 @@ class LatentStager:
     def read_run(self, dst: np.ndarray, win: ShardWindows, j0: int, count: int) -> None:
         """Fill ``dst`` [count, L, C, h, w] with the windows of rows ``j0 .. j0 + count - 1``."""
         index, rows, starts = win.index, win.rows, win.starts
-        if dst[0].nbytes >= DIRECT_BYTES:
+        if index.time_major:
+            self._contiguous(dst, win, j0, count)
+        elif dst[0].nbytes >= DIRECT_BYTES:
             for b in range(count):
                 i, s = int(rows[j0 + b]), int(starts[j0 + b])
                 shape = tuple(int(x) for x in index.a["latent_shape"][i])
-                slab = LatentSlab(
-                    index.url, int(index.a["latent_offset"][i]), index.latent_dtype, shape, s, len(dst[b])
-                )
+                off = int(index.a["latent_offset"][i])
+                slab = LatentSlab(index.url, off, index.latent_dtype, shape, s, len(dst[b]))
                 slab.read_into(dst[b])
         elif count > 1 and win.stride is None:
             for b in range(count):
                 self._staged(dst[b : b + 1], index, int(rows[j0 + b]), int(starts[j0 + b]), 0)
         else:
             self._staged(dst, index, int(rows[j0]), int(starts[j0]), win.stride or 0)
+
+    def _contiguous(self, dst: np.ndarray, win: ShardWindows, j0: int, count: int) -> None:
+        """Time-major windows of rows ``j0 ..`` straight into ``dst`` [count, L, C, h, w]: one ``preadv``
+        per stretch of windows with small gaps between them (the gap bytes go to a scratch buffer)."""
+        at, n = win.at[j0 : j0 + count].tolist(), dst[0].nbytes
+        flat = dst.reshape(count, -1).view(np.uint8)  # [count, bytes of a window]
+        gap = self._gap
+        iov: list[np.ndarray] = []
+        start = pos = at[0]
+        for b in range(count):
+            skip = at[b] - pos
+            if skip and not 0 < skip <= len(gap):
+                _preadv_all(win.index.fd, iov, start, win.index.url)
+                iov, start = [], at[b]
+            elif skip:
+                iov.append(gap[:skip])
+            iov.append(flat[b])
+            pos = at[b] + n
+        _preadv_all(win.index.fd, iov, start, win.index.url)
 
     def _staged(self, dst: np.ndarray, index: ShardIndex, i: int, s: int, stride: int) -> None:
         """Windows of ``len(dst)`` samples from sample ``i`` on, ``stride`` bytes apart in the tar, read
@@ -122,12 +149,12 @@ def collate_indexed(
     dst = lat.numpy()
     for win, j0, count, b0 in runs:
         stager.read_run(dst[b0 : b0 + count], win, j0, count)
-    keys, meta, starts = [], [], []
-    for win, j in refs:
-        i = int(win.rows[j])
-        keys.append(win.index.keys[i])
-        meta.append(win.index.meta(i))
-        starts.append(4 * int(win.starts[j]))
+    keys, meta, starts = [], [], np.empty(B, np.int64)  # [B]
+    for win, j0, count, b0 in runs:
+        rows, index = win.rows[j0 : j0 + count].tolist(), win.index
+        keys += [index.keys[i] for i in rows]
+        meta += [index.meta(i) for i in rows]
+        starts[b0 : b0 + count] = 4 * win.starts[j0 : j0 + count]
     return {
         "latents": lat.view(torch.bfloat16) if bf16 else lat,
         "c2w": torch.from_numpy(out["c2w"]),
@@ -135,7 +162,7 @@ def collate_indexed(
         "actions": torch.from_numpy(out["actions"]),
         "caption_embedding": torch.from_numpy(out["caption"]),
         "has_caption": torch.from_numpy(out["has_caption"]),
-        "window_start": torch.from_numpy(np.array(starts, np.int64)),
+        "window_start": torch.from_numpy(starts),
         "keys": keys,
         "meta": meta,
     }

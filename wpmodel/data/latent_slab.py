@@ -1,5 +1,11 @@
 """Latent windows read from the shard file straight into their batch slot, and reusable batch buffers.
 
+Stored orders (``latent_layout``, from the file's safetensors metadata ``layout``, written by
+``wpdata.shards.latent_file``): ``TCHW``, ``latent [T_lat, C, h, w]``, where a window is one contiguous
+byte range read with one ``preadv`` into its slot; ``CTHW`` (no ``layout`` key: files written before),
+``latent [C, T_lat, h, w]``, where each channel's window is contiguous and its ``[h, w]`` slices are
+scattered to ``out[t, c]``.
+
 Why not the mapped view: a latent window ``[C, T_lat, h, w] -> [L, C, h, w]`` copied out of the
 ``mmap`` of the shard costs a page fault per 4 KiB of source, and a freshly allocated batch a
 zero-filled page fault per 4 KiB of destination; together they made the latent reader 3-10x slower
@@ -21,22 +27,33 @@ import torch
 from wpmodel.data.safetensors_view import _DTYPES
 
 _IOV_MAX = max(1, min(os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 1024, 1024))
+TIME_MAJOR, CHANNEL_MAJOR = "TCHW", "CTHW"  # = wpdata.shards.latent_file's (no import across packages)
 _TORCH = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
           "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
           "BOOL": torch.bool}  # fmt: skip
 
 
+def latent_layout(metadata: dict[str, str] | None) -> str:
+    """The stored order of a latent file's ``latent`` from its safetensors metadata; raises ValueError."""
+    layout = (metadata or {}).get("layout", CHANNEL_MAJOR)
+    if layout not in (TIME_MAJOR, CHANNEL_MAJOR):
+        raise ValueError(f"latent layout {layout!r} is not {TIME_MAJOR} or {CHANNEL_MAJOR}")
+    return layout
+
+
 @dataclass(frozen=True)
 class LatentSlab:
-    """The window ``[start, start + length)`` (latent frames) of a ``[C, T_lat, h, w]`` tensor stored at
-    byte ``offset`` of the file ``path``; read on demand as ``[length, C, h, w]``."""
+    """The window ``[start, start + length)`` (latent frames) of a latent tensor stored at byte ``offset``
+    of the file ``path`` (``[T_lat, C, h, w]`` if ``time_major``, else ``[C, T_lat, h, w]``); read on
+    demand as ``[length, C, h, w]``."""
 
     path: str
     offset: int  # byte offset of the tensor's data in the file
     stored_dtype: str  # safetensors dtype code, e.g. "F16"
-    full_shape: tuple[int, int, int, int]  # [C, T_lat, h, w]
+    full_shape: tuple[int, int, int, int]  # [C, T_lat, h, w] whatever the stored order
     start: int
     length: int
+    time_major: bool = False  # stored [T_lat, C, h, w] (layout TCHW)
 
     def __post_init__(self) -> None:
         if self.stored_dtype not in _TORCH:
@@ -71,7 +88,9 @@ class LatentSlab:
         flat = out.reshape(L, C, h * w).view(np.uint8).reshape(L, C, plane)
         fd = os.open(self.path, os.O_RDONLY)
         try:
-            if L == T:  # the whole tensor is one contiguous run: slices in file order (c, t)
+            if self.time_major:  # the window is one contiguous run, in the batch's order
+                _preadv_all(fd, [flat.reshape(-1)], self.offset + s * C * plane, self.path)
+            elif L == T:  # the whole tensor is one contiguous run: slices in file order (c, t)
                 iov = [flat[t, c] for c in range(C) for t in range(L)]
                 _preadv_all(fd, iov, self.offset, self.path)
             else:

@@ -111,6 +111,7 @@ class ShardReader(IterableDataset):
     ) -> None:
         super().__init__()
         self.use_index = use_index  # latents mode: read shards with a matching sidecar index by batch
+        self._pool: BatchPool | None = None  # batch buffers of in-process iteration (not pickled)
         self.shards = resolve_shards(urls)
         if not self.shards:
             raise ValueError(f"no shards in {urls!r}")
@@ -133,6 +134,9 @@ class ShardReader(IterableDataset):
             decode_threads=decode_threads,
             caption_dim=caption_dim,
         )
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_pool": None}  # DataLoader workers never get the parent's buffers
 
     def set_epoch(self, epoch: int) -> None:
         """Shard order, shuffle and windows follow (seed, epoch); call before iterating an epoch."""
@@ -182,8 +186,9 @@ class ShardReader(IterableDataset):
         if self.shuffle_buffer > 1:
             rng = random.Random(f"{self.seed}:{self.epoch}:{self.rank}:{worker}")
             samples = _shuffle(samples, self.shuffle_buffer, self.shuffle_buffer, rng=rng)
-        pool = BatchPool()  # in-process batches reuse their buffers once the caller drops them
-        stager = LatentStager()
+        if info is None and self._pool is None:  # in-process batches reuse their buffers, across epochs too
+            self._pool = BatchPool()
+        pool, stager = self._pool, LatentStager()
 
         def batch_of(items: list[Any]) -> dict[str, Any]:
             if indexed:

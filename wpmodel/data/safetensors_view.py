@@ -33,9 +33,17 @@ _DTYPES = {
 }
 
 
-def safetensors_layout(data: bytes | bytearray | memoryview) -> dict[str, tuple[str, list[int], int]]:
+Entries = dict[str, tuple[str, list[int], int]]  # name -> (safetensors dtype, shape, data offset)
+
+
+def safetensors_layout(data: bytes | bytearray | memoryview) -> Entries:
     """``{name: (safetensors dtype, shape, byte offset of its data in data)}``, every entry checked to
     fit; raises ValueError if malformed."""
+    return safetensors_header(data)[0]
+
+
+def safetensors_header(data: bytes | bytearray | memoryview) -> tuple[Entries, dict[str, str]]:
+    """The tensor entries (as ``safetensors_layout``) and the ``__metadata__`` strings; raises ValueError."""
     view = memoryview(data)
     if len(view) < 8:
         raise ValueError(f"{len(view)} bytes are too short for a safetensors header")
@@ -49,6 +57,9 @@ def safetensors_layout(data: bytes | bytearray | memoryview) -> dict[str, tuple[
     if not isinstance(header, dict):
         raise ValueError("header is not a JSON object")
     base, size = 8 + n, len(view) - 8 - n
+    meta = header.get("__metadata__") or {}
+    if not isinstance(meta, dict):
+        raise ValueError("__metadata__ is not a JSON object")
     out = {}
     for name, info in header.items():
         if name == "__metadata__":
@@ -61,15 +72,18 @@ def safetensors_layout(data: bytes | bytearray | memoryview) -> dict[str, tuple[
         if not 0 <= begin <= end <= size or end - begin != math.prod(shape) * itemsize:
             raise ValueError(f"tensor {name!r}: offsets {[begin, end]} do not fit {shape} {dtype}")
         out[name] = (dtype, shape, base + begin)
-    return out
+    return out, meta
 
 
-def load_safetensors(data: bytes | bytearray | memoryview) -> dict[str, torch.Tensor]:
-    """Tensors of a safetensors buffer, viewing it where it is writable; raises ValueError if malformed."""
+def load_safetensors(
+    data: bytes | bytearray | memoryview, entries: Entries | None = None
+) -> dict[str, torch.Tensor]:
+    """Tensors of a safetensors buffer, viewing it where it is writable; raises ValueError if malformed.
+    ``entries``: its ``safetensors_layout`` when the caller has parsed it already."""
     view = memoryview(data)
     writable = not view.readonly
     out = {}
-    for name, (dtype, shape, offset) in safetensors_layout(view).items():
+    for name, (dtype, shape, offset) in (entries or safetensors_layout(view)).items():
         arr = np.frombuffer(view, dtype=_DTYPES[dtype], count=math.prod(shape), offset=offset).reshape(shape)
         t = torch.from_numpy(arr if writable else arr.copy())
         out[name] = t.view(torch.bfloat16) if dtype == "BF16" else t

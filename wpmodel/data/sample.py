@@ -29,9 +29,9 @@ import torch
 from manifests.actions import NUM_ACTIONS
 from manifests.layout import MEMBERS, num_latents
 from wpmodel.data.decode import DecodeError, decode_mp4, to_unit_planar
-from wpmodel.data.latent_slab import LatentSlab
+from wpmodel.data.latent_slab import TIME_MAJOR, LatentSlab, latent_layout
 from wpmodel.data.npy import load_npy
-from wpmodel.data.safetensors_view import load_safetensors, safetensors_layout
+from wpmodel.data.safetensors_view import Entries, load_safetensors, safetensors_header
 from wpmodel.data.stats import SkipCounter
 from wpmodel.data.window import (
     CHUNK_LATENTS,
@@ -78,7 +78,7 @@ class TrainSample:
     has_caption: bool
     window_start: int  # first video frame of the window within the sample
     frames: np.ndarray | None = None  # [T, H, W, 3] uint8 RGB as decoded; see ``video``
-    # [T_lat, C, h, w] in the stored dtype: a strided view of [C, T_lat, h, w] bytes, or (local shards) a
+    # [T_lat, C, h, w] in the stored dtype: a view of the stored bytes, or (local shards) a
     # LatentSlab that collate reads from the file straight into the batch (``latent_slab.materialize``)
     latents: torch.Tensor | LatentSlab | None = None
     meta: dict[str, Any] = field(default_factory=dict)  # the sample's json
@@ -136,27 +136,33 @@ def _read_json(data: bytes | memoryview, where: str) -> dict[str, Any]:
     return meta
 
 
-def _read_safetensors(data: bytes | memoryview, where: str) -> dict[str, torch.Tensor]:
+def _read_safetensors(data: bytes | memoryview, where: str) -> tuple[dict[str, torch.Tensor], Entries, bool]:
+    """The member's tensors, entries and whether ``latent`` is stored time-major (layout TCHW)."""
     try:
-        return load_safetensors(data)
+        entries, meta = safetensors_header(data)
+        return load_safetensors(data, entries), entries, latent_layout(meta) == TIME_MAJOR
     except ValueError as exc:
         raise SampleError(
             "bad:latent.safetensors", f"{where}: latent.safetensors unreadable ({exc})"
         ) from exc
 
 
-def _latent_window(full: torch.Tensor, s: int, L: int) -> torch.Tensor:
-    """latent [C, T_lat, h, w] -> the window's [L, C, h, w] as a strided view (collate copies it once)."""
-    return full[:, s : s + L].permute(1, 0, 2, 3)
+def _latent_window(full: torch.Tensor, s: int, L: int, time_major: bool) -> torch.Tensor:
+    """The window's [L, C, h, w] of latent [T_lat, C, h, w] (a contiguous slice) or [C, T_lat, h, w]
+    (a strided view; collate copies it once)."""
+    return full[s : s + L] if time_major else full[:, s : s + L].permute(1, 0, 2, 3)
 
 
-def _latent_slab(raw: dict[str, Any], member: memoryview | bytes, s: int, L: int) -> LatentSlab | None:
+def _latent_slab(
+    raw: dict[str, Any], entries: Entries, s: int, L: int, time_major: bool
+) -> LatentSlab | None:
     """The window as a LatentSlab when the sample came from a local shard (file offsets known)."""
     at = raw.get("__offsets__", {}).get("latent.safetensors")
     if at is None:
         return None
-    dtype, shape, offset = safetensors_layout(member)["latent"]
-    return LatentSlab(str(raw["__url__"]), at + offset, dtype, tuple(shape), s, L)
+    dtype, shape, offset = entries["latent"]
+    C, T, h, w = (shape[1], shape[0], *shape[2:]) if time_major else shape
+    return LatentSlab(str(raw["__url__"]), at + offset, dtype, (C, T, h, w), s, L, time_major)
 
 
 def parse_sample(
@@ -174,7 +180,9 @@ def parse_sample(
         raise SampleError("missing:" + "+".join(missing), f"{where}: missing member(s) {missing}")
     meta = _read_json(m["json"], where)
     c2w, K, actions = _read_arrays(m, where)
-    tensors = _read_safetensors(m["latent.safetensors"], where) if "latent.safetensors" in m else {}
+    tensors, entries, time_major = (
+        _read_safetensors(m["latent.safetensors"], where) if "latent.safetensors" in m else ({}, {}, False)
+    )
     total = len(actions)
     L = cfg.window_latents or total
     try:
@@ -191,12 +199,13 @@ def parse_sample(
     video = lat = None
     if cfg.latents:
         full = tensors.get("latent")
-        ok = full is not None and full.ndim == 4 and full.shape[1] == total
-        shape = None if full is None else list(full.shape)
-        _check(ok, "latent.safetensors", where, f"'latent' must be [C, {total}, h, w], got {shape}")
-        lat = _latent_slab(raw, m["latent.safetensors"], s, L) or _latent_window(
-            full, s, L
-        )  # [T_lat, C, h, w]
+        ok = full is not None and full.ndim == 4 and full.shape[0 if time_major else 1] == total
+        if not ok:
+            want = f"[{total}, C, h, w] (layout TCHW)" if time_major else f"[C, {total}, h, w]"
+            shape = None if full is None else list(full.shape)
+            _check(False, "latent.safetensors", where, f"'latent' must be {want}, got {shape}")
+        lat = _latent_slab(raw, entries, s, L, time_major) or _latent_window(full, s, L, time_major)
+        # lat: [T_lat, C, h, w]
     else:
         try:
             dec = decode_mp4(m["mp4"], f0, f0 + n, cfg.size, cfg.decode_threads, name=where)

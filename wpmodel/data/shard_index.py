@@ -3,7 +3,7 @@ and checked against the tar beside it.
 
 The index holds, for the whole shard, what the per-sample reader would parse member by member: the
 byte offset of every member, poses, intrinsics, actions, caption embeddings, the latent tensor's
-offset / shape / dtype and the json bytes (format: that module's docstring; version ``INDEX_VERSION``).
+offset / shape / dtype / stored order (``latent_layout``) and the json bytes (format: that module's docstring; version ``INDEX_VERSION``).
 It is used only when its recorded tar size and edge digest (sha256 of the size, the first 512 and
 the last 8192 bytes of the tar) match the tar; otherwise ``load_index`` returns the reason and the
 reader takes the per-sample path for that shard. The edge digest is a cheap check, not a full hash:
@@ -23,10 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from wpmodel.data.latent_slab import CHANNEL_MAJOR, TIME_MAJOR
 from wpmodel.data.safetensors_view import _DTYPES
 
 INDEX_FORMAT = "wp-shard-index"  # = wpdata.shards.shard_index.INDEX_FORMAT (no import across packages)
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"  # 2 added ``latent_layout``; a version 1 index (all latents CTHW) is read too
+_VERSIONS = ("1", INDEX_VERSION)
 INDEX_SUFFIX = ".idx.safetensors"
 EDGE_BYTES = 8192
 _INT = ("member_offset", "member_size", "frames", "num_latents", "latent_offset", "latent_shape", "json_size")
@@ -53,6 +55,9 @@ class ShardIndex:
     keys: list[str]
     suffixes: list[str]
     latent_dtype: str  # safetensors code, e.g. "F16"
+    time_major: (
+        bool  # the ok samples' latents are stored [T_lat, C, h, w] (layout TCHW), else [C, T_lat, h, w]
+    )
     a: dict[str, np.ndarray]  # the index tensors by name (module docstring of wpdata.shards.shard_index)
     fd: int
     frame_start: np.ndarray = field(init=False)  # [N] first row of each sample in c2w / K
@@ -114,6 +119,8 @@ def _check(a: dict[str, np.ndarray], meta: dict[str, str], keys: list[str], suff
         raise IndexMismatch("bad", "json bytes do not add up")
     if a["ok"].any() and meta.get("latent_dtype") not in _DTYPES:
         raise IndexMismatch("bad", f"latent dtype {meta.get('latent_dtype')!r}")
+    if meta.get("latent_layout", CHANNEL_MAJOR) not in (TIME_MAJOR, CHANNEL_MAJOR):
+        raise IndexMismatch("bad", f"latent layout {meta.get('latent_layout')!r}")
 
 
 def load_index(url: str) -> ShardIndex:
@@ -128,7 +135,7 @@ def load_index(url: str) -> ShardIndex:
         raise IndexMismatch("missing", f"{url}: no index {path}") from None
     try:
         a, meta = _tensors(buf)
-        if meta.get("format") != INDEX_FORMAT or meta.get("version") != INDEX_VERSION:
+        if meta.get("format") != INDEX_FORMAT or meta.get("version") not in _VERSIONS:
             raise IndexMismatch("version", f"{path}: format {meta.get('format')} {meta.get('version')}")
         keys, suffixes = json.loads(meta["keys"]), json.loads(meta["suffixes"])
         for name in _INT:
@@ -155,7 +162,8 @@ def load_index(url: str) -> ShardIndex:
     except BaseException:
         os.close(fd)
         raise
-    return ShardIndex(url, keys, suffixes, meta.get("latent_dtype", ""), a, fd)
+    time_major = meta.get("latent_layout") == TIME_MAJOR
+    return ShardIndex(url, keys, suffixes, meta.get("latent_dtype", ""), time_major, a, fd)
 
 
 def is_indexable(url: str) -> bool:

@@ -87,7 +87,7 @@ def test_latent_files_have_shape_values_and_metadata(job):
         assert row["latent_shape"] == [16, L, 48 // 8, 64 // 8] and row["dtype"] == "float16"
         path = job["out"] / "manifests" / row["path"]
         tensors = safetensors.torch.load(path.read_bytes())
-        lat = tensors["latent"]  # [C, L, h, w]
+        lat = tensors["latent"].permute(1, 0, 2, 3)  # stored time-major [L, C, h, w] -> [C, L, h, w]
         assert lat.dtype == torch.float16 and list(lat.shape) == row["latent_shape"]
         frames = decode_frames(job["mp4"][cid], 0, 4 * (L - 1) + 1)  # [n, H, W, 3]
         x = torch.from_numpy(frames).permute(3, 0, 1, 2)[None].float() / 127.5 - 1.0
@@ -95,6 +95,7 @@ def test_latent_files_have_shape_values_and_metadata(job):
             want = job["vae"].normalize(job["vae"].encode(x).mode())[0]  # [C, L, h, w]
         assert torch.allclose(lat.float(), want, atol=2e-2, rtol=1e-2)
         assert tensors["caption_embedding"].abs().sum() > 0
+        assert safetensors.safe_open(path, "pt").metadata()["layout"] == "TCHW"
         meta = json.loads(safetensors.safe_open(path, "pt").metadata()[METADATA_KEY])
         assert meta["scaling_factor"] == 2.0 and meta["shift_factor"] == pytest.approx(0.1)
         assert (
@@ -169,7 +170,8 @@ def test_stage_encodes_a_window(job, tmp_path):
     stage.setup()
     row = stage.process({"sample_key": task.sample_key})
     assert row["latent_shape"] == [16, 3, 6, 8] and row["has_caption_embedding"] is False
-    lat = safetensors.torch.load((tmp_path / "latents" / "k_w000004.safetensors").read_bytes())["latent"]
+    data = (tmp_path / "latents" / "k_w000004.safetensors").read_bytes()
+    lat = safetensors.torch.load(data)["latent"].permute(1, 0, 2, 3)  # stored [L, C, h, w]
     x = torch.from_numpy(decode_frames(job["mp4"][cid], 4, 13)).permute(3, 0, 1, 2)[None].float() / 127.5 - 1
     with torch.no_grad():
         want = job["vae"].normalize(job["vae"].encode(x).mode())[0]  # [C, 3, h, w]

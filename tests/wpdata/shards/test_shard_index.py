@@ -92,3 +92,25 @@ def test_a_rewritten_shard_never_keeps_the_old_index(tmp_path) -> None:
     assert index_path(path).exists()
     write_shard(path, _samples()[:1])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s-000000.tar"]
+
+
+def test_time_major_latents_are_indexed_with_their_layout(tmp_path) -> None:
+    from wpdata.shards import latent_safetensors
+
+    samples = []
+    for i in range(3):
+        m = _sample(i, T=13)
+        lat = np.random.default_rng(i).standard_normal((4, 4, 3, 5)).astype(np.float16)  # [C, T_lat, h, w]
+        if i != 1:  # sample 1 stays channel-major: a second layout in the shard takes the slow path
+            m["latent.safetensors"] = latent_safetensors(lat, np.full(6, i, np.float32))
+        samples.append((f"k{i}", m))
+    res = write_shard(tmp_path / "s.tar", samples, index=True)
+    idx = safetensors.numpy.load(index_path(res.path).read_bytes())
+    with safetensors.safe_open(str(index_path(res.path)), "np") as f:
+        meta = f.metadata()
+    assert meta["latent_layout"] == "TCHW" and meta["version"] == "2"
+    assert idx["ok"].tolist() == [1, 0, 1] and idx["latent_shape"][2].tolist() == [4, 4, 3, 5]
+    at, data = int(idx["latent_offset"][2]), res.path.read_bytes()
+    stored = np.frombuffer(data, np.float16, 4 * 4 * 3 * 5, at).reshape(4, 4, 3, 5)  # [T_lat, C, h, w]
+    want = np.random.default_rng(2).standard_normal((4, 4, 3, 5)).astype(np.float16).transpose(1, 0, 2, 3)
+    assert np.array_equal(stored, want)
