@@ -94,7 +94,7 @@ def camera_errors(video: Path, K: np.ndarray, commanded: np.ndarray, opts: dict[
     if opts["no_poses"]:
         return None, "pose estimation switched off (--no-poses)"
     try:
-        track = estimate_poses(video, SfMConfig(max_frames=opts["sfm_frames"]), K=K)
+        track = estimate_poses(video, SfMConfig(max_frames=opts["sfm_frames"], sample_fps=None), K=K)
     except PoseEstimationError as exc:
         return None, f"SfM failed on the generated frames ({str(exc).replace(str(video) + ': ', '')})"
     est = track.c2w[::4][: len(commanded)]  # [L, 4, 4] the last frame of each latent

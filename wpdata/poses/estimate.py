@@ -1,7 +1,8 @@
 """Camera poses of a clip estimated with pycolmap (incremental SfM on frames sampled from the clip).
 
-Frames are sampled evenly across the clip, resized so the longer side is at most `max_image_size`,
-written as PNG into a work folder and reconstructed (`wpdata.poses.sfm`). Sampled frames the largest
+Frames are sampled evenly across the clip, about `sample_fps` (12) per second of video up to
+`max_frames` (a fixed count would sample an 8 s clip half as densely as a 4 s one), resized so the
+longer side is at most `max_image_size`, written as PNG into a work folder and reconstructed (`wpdata.poses.sfm`). Sampled frames the largest
 model did not register are interpolated when few (count and longest run are both bounded), else
 `PoseEstimationError` says why; then every clip frame gets a pose by interpolation between sampled
 frames (`registered` marks the sampled frames that were reconstructed).
@@ -42,10 +43,11 @@ class PoseEstimationError(ValueError):
 
 @dataclass
 class SfMConfig:
-    """Settings of `estimate_poses` (defaults: ~5 s clips at 24-30 fps, 640 px, a CPU)."""
+    """Settings of `estimate_poses` (defaults: clips of a few seconds at 24-30 fps, 640 px, a CPU)."""
 
-    max_frames: int = 48  # frames sampled evenly across the clip (all frames if the clip is shorter)
-    frame_step: int | None = None  # sample every k-th frame instead (then max_frames is ignored)
+    sample_fps: float | None = 12.0  # sampled frames per second of video (None: max_frames for any length)
+    max_frames: int = 120  # cap on the frames sampled evenly across the clip (all frames if fewer)
+    frame_step: int | None = None  # sample every k-th frame instead (then sample_fps, max_frames are ignored)
     max_image_size: int = 640  # longer side of the frames given to SIFT (px)
     max_num_features: int = 4096  # SIFT keypoints per frame
     sift_first_octave: int = 0  # -1 upsamples the frames 2x first (more features, ~4x slower)
@@ -67,6 +69,15 @@ class SfMConfig:
     init_min_tri_angle: float = 8.0  # deg, initial pair (COLMAP 16: a short walk after a turn fails)
     init_min_num_inliers: int = 100  # verified matches the initial pair needs (COLMAP 100)
     tri_min_angle: float = 1.5  # deg; triangulation and point filtering (COLMAP 1.5)
+    ba_local_min_tri_angle: float = 6.0  # deg; points local BA uses (COLMAP 6)
+    # far points (small triangulation angles) pin the orientations down where the camera turns fast with
+    # little parallax: a tight loop in a plaza came out 4-10 deg off with 1.5 / 6, even with the true K,
+    # and 0.1 deg off with 0.3 / 1.0; but they can also let bundle adjustment's focal drift (a walk down
+    # a street: +15% with 0.3 / 1.0, 0% with 1.5 / 6). So the images are mapped a second time with these
+    # (triangulation, local BA) angles, and that run is kept when its mean reprojection error is at least
+    # `far_min_gain` lower (None: one run)
+    far_tri_angles: tuple[float, float] | None = (0.3, 1.0)
+    far_min_gain: float = 0.05
     rotation_only_fraction: float = 0.9  # SfM fails, this share of neighbours only turn: rotation-only
     min_features: int = 64  # frames with fewer SIFT keypoints are reported as textureless
     deterministic: bool = True  # one thread everywhere and a fixed seed (same input -> same poses)
@@ -78,6 +89,8 @@ class SfMConfig:
     def from_dict(cls, d: dict | None) -> SfMConfig:
         """Config from a plain dict (unknown keys -> ValueError)."""
         d = dict(d or {})
+        if isinstance(d.get("far_tri_angles"), list):
+            d["far_tri_angles"] = tuple(d["far_tri_angles"])
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
@@ -89,14 +102,22 @@ class SfMConfig:
         return asdict(self)
 
 
-def sample_frames(num_frames: int, config: SfMConfig) -> np.ndarray:
-    """Clip frame indices [S] to reconstruct: evenly spaced, first and last frame included."""
+def sample_frames(num_frames: int, config: SfMConfig, fps: float | None = None) -> np.ndarray:
+    """Clip frame indices [S] to reconstruct: evenly spaced, first and last frame included.
+
+    By time: round(num_frames / fps * config.sample_fps) frames (at least 2, at most config.max_frames),
+    so a long clip is not sampled more sparsely than a short one; without fps or sample_fps,
+    config.max_frames frames.
+    """
     if num_frames < 1:
         raise ValueError(f"clip has no frames ({num_frames})")
     if config.frame_step:
         idx = np.arange(0, num_frames, int(config.frame_step))
         return idx if idx[-1] == num_frames - 1 else np.append(idx, num_frames - 1)
-    n = min(num_frames, max(int(config.max_frames), 2))
+    n = int(config.max_frames)
+    if config.sample_fps and fps and fps > 0:
+        n = min(n, int(round(num_frames / fps * float(config.sample_fps))))
+    n = min(num_frames, max(n, 2))
     return np.unique(np.linspace(0, num_frames - 1, n).round().astype(np.int64))
 
 
@@ -243,7 +264,7 @@ def estimate_poses(
     T, W, H = int(info.num_frames), int(info.width), int(info.height)
     if T < 2:
         raise PoseEstimationError(f"{video}: {T} frame(s); need at least 2 to estimate poses")
-    sampled = sample_frames(T, config)  # [S]
+    sampled = sample_frames(T, config, float(info.fps) if info.fps else None)  # [S]
     pw, ph = _proc_size(W, H, config.max_image_size)
     K_proc = None
     if K is not None:

@@ -2,6 +2,8 @@
 CPU, sequential matching, incremental mapping; the largest model is returned in the project convention.
 With K unknown, a focal measured from pure-rotation pairs (`wpdata.poses.focal`) replaces COLMAP's
 initial guess and is held fixed (bundle adjustment's self-calibration drifts without parallax).
+The images are mapped twice, with COLMAP's and with small minimum triangulation angles; the second
+run is kept when its mean reprojection error is clearly lower (why: `SfMConfig.far_tri_angles`).
 
 Deterministic when run single-threaded with a fixed seed (`SfMConfig.deterministic`): COLMAP's RANSAC
 and mapper draw from `pycolmap.set_random_seed` / `random_seed`, and one thread fixes the order of work.
@@ -10,6 +12,7 @@ and mapper draw from `pycolmap.set_random_seed` / `random_seed`, and one thread 
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +27,9 @@ from .focal import focal_from_rotations, is_pure_rotation, rotation_pairs
 
 if TYPE_CHECKING:
     from .estimate import SfMConfig
+
+
+MIN_REG_SHARE = 0.95  # the far-point run must register at least this share of the first run's images
 
 
 @dataclass
@@ -112,6 +118,7 @@ def _options(config: SfMConfig, K: np.ndarray | None):
     mapping.mapper.init_min_num_inliers = config.init_min_num_inliers
     mapping.mapper.filter_min_tri_angle = config.tri_min_angle
     mapping.triangulation.min_angle = config.tri_min_angle
+    mapping.mapper.ba_local_min_tri_angle = config.ba_local_min_tri_angle
     if K is None:
         reader.camera_model = config.camera_model
         reader.default_focal_length_factor = config.focal_length_factor
@@ -124,6 +131,34 @@ def _options(config: SfMConfig, K: np.ndarray | None):
         mapping.mapper.abs_pose_refine_focal_length = False
         mapping.mapper.abs_pose_refine_extra_params = False
     return reader, extract, match, pairing, mapping
+
+
+def _largest(models: dict) -> pycolmap.Reconstruction | None:
+    """The model with the most registered images (then points), or None."""
+    return max(models.values(), key=lambda r: (r.num_reg_images(), r.num_points3D())) if models else None
+
+
+def _map_and_pick(
+    db: Path, image_dir: Path, sparse: Path, mapping, far_angles: tuple[float, float] | None, min_gain: float
+) -> dict:
+    """Incremental mapping with `mapping`, and again with the (triangulation, local BA) angles `far_angles`
+    (written under sparse/far); the second run's models when its largest model registers at least
+    `MIN_REG_SHARE` of the first's images and its mean reprojection error is at least `min_gain` lower."""
+    first = pycolmap.incremental_mapping(db, image_dir, sparse, mapping)
+    if far_angles is None:
+        return first
+    far = copy.deepcopy(mapping)
+    far.triangulation.min_angle = far.mapper.filter_min_tri_angle = float(far_angles[0])
+    far.mapper.ba_local_min_tri_angle = float(far_angles[1])
+    (sparse / "far").mkdir(parents=True, exist_ok=True)
+    second = pycolmap.incremental_mapping(db, image_dir, sparse / "far", far)
+    a, b = _largest(first), _largest(second)
+    if b is None:
+        return first
+    if a is None:
+        return second
+    better = b.compute_mean_reprojection_error() <= (1.0 - min_gain) * a.compute_mean_reprojection_error()
+    return second if better and b.num_reg_images() >= MIN_REG_SHARE * a.num_reg_images() else first
 
 
 def read_pair_matches(
@@ -224,7 +259,7 @@ def run_sfm(
             if K is None and config.focal_from_rotation
             else None
         )
-        models = pycolmap.incremental_mapping(db, image_dir, sparse, mapping)
+        models = _map_and_pick(db, image_dir, sparse, mapping, config.far_tri_angles, config.far_min_gain)
     if not models:
         return SfMResult({}, np.eye(3), np.nan, np.nan, np.nan, 0, num_features, 0, focal_rotation=f_rot,
                          pure_rotation_fraction=pure, turning_pairs=turning)  # fmt: skip

@@ -39,6 +39,21 @@ def test_sample_frames_even_with_ends() -> None:
         SfMConfig.from_dict({"max_frame": 3})
 
 
+def test_sample_frames_by_time() -> None:
+    """About sample_fps frames per second of video, capped by max_frames; no fps -> max_frames."""
+    cfg = SfMConfig()  # 12 frames per second, at most 120
+    four, eight = sample_frames(96, cfg, fps=24.0), sample_frames(192, cfg, fps=24.0)
+    assert len(four) == 48 and len(eight) == 96  # an 8 s clip is sampled as densely as a 4 s one
+    assert four[0] == 0 and four[-1] == 95 and eight[-1] == 191
+    assert np.diff(eight).max() <= 3 and np.diff(four).max() <= 3  # ~every second frame at 24 fps
+    assert len(sample_frames(300, cfg, fps=30.0)) == 120  # 10 s
+    assert len(sample_frames(3000, cfg, fps=30.0)) == 120  # capped
+    assert len(sample_frames(3000, cfg)) == 120  # fps unknown: max_frames
+    assert len(sample_frames(96, SfMConfig(sample_fps=None, max_frames=40), fps=24.0)) == 40
+    assert len(sample_frames(96, SfMConfig(sample_fps=6.0), fps=24.0)) == 24
+    assert sample_frames(3, cfg, fps=60.0).tolist() == [0, 2]  # at least the two ends
+
+
 @pytest.mark.slow
 def test_walking_clip_without_K_is_accurate(walk_clip) -> None:
     mp4, gt, K = walk_clip
@@ -51,6 +66,37 @@ def test_walking_clip_without_K_is_accurate(walk_clip) -> None:
     assert 0 < tr.reproj_error < 1.5 and tr.track_length > 3 and tr.median_depth > 0
     assert abs(tr.K[0, 0, 0] / K[0, 0] - 1) < 0.05  # focal length estimated within 5%
     np.testing.assert_allclose(tr.K[0, :2, 2], K[:2, 2], atol=1.0)
+
+
+def _largest_reproj(folder: Path) -> tuple[int, float]:
+    """(registered images, mean reprojection error) of the largest model written under `folder`."""
+    import pycolmap
+
+    recs = [pycolmap.Reconstruction(d) for d in sorted(folder.iterdir()) if d.name.isdigit()]
+    top = max(recs, key=lambda r: (r.num_reg_images(), r.num_points3D()))
+    return top.num_reg_images(), top.compute_mean_reprojection_error()
+
+
+@pytest.mark.slow
+def test_mapping_runs_twice_and_keeps_the_far_point_run_only_when_it_fits_better(
+    walk_clip, tmp_path: Path
+) -> None:
+    mp4, gt, K = walk_clip
+    tr = estimate_poses(mp4, CONFIG, K=K, work_dir=tmp_path)
+    (reg_a, err_a), (reg_b, err_b) = (
+        _largest_reproj(tmp_path / "sparse"),
+        _largest_reproj(tmp_path / "sparse" / "far"),
+    )
+    far_kept = err_b <= 0.95 * err_a and reg_b >= 0.95 * reg_a
+    assert tr.reproj_error == pytest.approx(err_b if far_kept else err_a)
+    assert pose_errors(gt, tr.c2w)["rot_median_deg"] < 0.5
+    # demanding no gain keeps whichever fits better; far_tri_angles=None maps once
+    lenient = estimate_poses(mp4, SfMConfig(max_frames=32, far_min_gain=0.0), K=K, work_dir=tmp_path / "b")
+    if reg_b >= 0.95 * reg_a:
+        assert lenient.reproj_error == pytest.approx(min(err_a, err_b))
+    one = tmp_path / "one"
+    estimate_poses(mp4, SfMConfig(max_frames=32, far_tri_angles=None), K=K, work_dir=one)
+    assert not (one / "sparse" / "far").exists()
 
 
 @pytest.mark.slow
@@ -97,8 +143,9 @@ def test_turn_in_place_gets_accurate_rotations(tmp_path: Path) -> None:
 
 
 def test_blank_video_is_refused_with_a_reason(tmp_path: Path) -> None:
+    # 16 frames at 24 fps: 2/3 s -> 8 sampled frames at 12 per second
     mp4 = write_mp4(tmp_path / "blank.mp4", np.full((16, 90, 160, 3), 128, np.uint8), FPS)
-    with pytest.raises(PoseEstimationError, match=r"blank\.mp4.*16 of 16 sampled frames have < 64 SIFT"):
+    with pytest.raises(PoseEstimationError, match=r"blank\.mp4.*8 of 8 sampled frames have < 64 SIFT"):
         estimate_poses(mp4, CONFIG)
 
 
