@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import safetensors.numpy
+import torch
 from scipy.spatial.transform import Rotation
 
 from manifests.layout import num_latents
@@ -118,12 +119,37 @@ def _shard_set(tmp: Path, n_shards: int, per_shard: int, T: int = 21, **kw) -> t
     return paths, keys
 
 
+def epoch_batches(
+    paths: list[str] | str, use_index: bool, batch_size: int = 3, **kw
+) -> tuple[list[dict], object]:
+    """Every batch of one epoch (latents mode, one rank) and the loader's counts."""
+    from wpmodel.data.loader import make_loader
+
+    paths = [paths] if isinstance(paths, str) else paths
+    loader = make_loader(paths, batch_size, latents=True, rank=0, world_size=1, use_index=use_index, **kw)
+    return list(loader), loader.stats
+
+
+def assert_same_batches(a: list[dict], b: list[dict]) -> None:
+    """Two epochs of batches are equal: same keys, dtypes, shapes and values, contiguous tensors."""
+    assert len(a) == len(b) and len(a) > 0
+    for x, y in zip(a, b, strict=True):
+        assert x.keys() == y.keys()
+        for k, v in x.items():
+            if isinstance(v, torch.Tensor):
+                assert v.dtype == y[k].dtype and v.shape == y[k].shape and torch.equal(v, y[k]), k
+                assert v.is_contiguous() and y[k].is_contiguous(), k
+            else:
+                assert v == y[k], k
+
+
 @pytest.fixture
 def kit(tmp_path: Path) -> SimpleNamespace:
     """Shard-building helpers bound to the test's tmp_path:
     ``W, H, C_LAT, D_CAP``, ``level(i)``, ``poses(T, seed)``, ``mp4(T, w=W, h=H) -> bytes``,
     ``sample(key, T, **options) -> members``, ``write_tar(path, [(key, members)])``,
-    ``shard_set(n_shards, per_shard, T=21, **options) -> (paths, keys)``, ``tmp``.
+    ``shard_set(n_shards, per_shard, T=21, **options) -> (paths, keys)``, ``tmp``,
+    ``batches(paths, use_index, batch_size=3, **loader_options)``, ``assert_same(batches_a, batches_b)``.
     """
     return SimpleNamespace(
         W=W,
@@ -138,4 +164,6 @@ def kit(tmp_path: Path) -> SimpleNamespace:
         sample=lambda key, T, **kw: make_members(key, T, tmp_path, **kw),
         write_tar=write_tar,
         shard_set=lambda *a, **kw: _shard_set(tmp_path, *a, **kw),
+        batches=epoch_batches,
+        assert_same=assert_same_batches,
     )

@@ -37,24 +37,6 @@ def _indexed_set(
     return paths
 
 
-def _batches(paths: list[str], use_index: bool, batch_size: int = 3, **kw) -> tuple[list[dict], object]:
-    """Every batch of one epoch (latents mode, one rank) and the loader's counts."""
-    loader = make_loader(paths, batch_size, latents=True, rank=0, world_size=1, use_index=use_index, **kw)
-    return list(loader), loader.stats
-
-
-def _assert_same(a: list[dict], b: list[dict]) -> None:
-    assert len(a) == len(b) and len(a) > 0
-    for x, y in zip(a, b, strict=True):
-        assert x.keys() == y.keys()
-        for k, v in x.items():
-            if isinstance(v, torch.Tensor):
-                assert v.dtype == y[k].dtype and v.shape == y[k].shape and torch.equal(v, y[k]), k
-                assert v.is_contiguous() and y[k].is_contiguous(), k
-            else:
-                assert v == y[k], k
-
-
 @pytest.mark.parametrize(
     "opts",
     [
@@ -66,9 +48,9 @@ def _assert_same(a: list[dict], b: list[dict]) -> None:
 def test_index_and_per_sample_paths_give_identical_batches(kit: SimpleNamespace, opts: dict) -> None:
     bad = opts["window_latents"] is not None
     paths = _indexed_set(kit, 3, 4, bad=bad)
-    fast, fast_stats = _batches(paths, True, **opts)
-    slow, slow_stats = _batches(paths, False, **opts)
-    _assert_same(fast, slow)
+    fast, fast_stats = kit.batches(paths, True, **opts)
+    slow, slow_stats = kit.batches(paths, False, **opts)
+    kit.assert_same(fast, slow)
     assert fast_stats.index_shards == {"used": 3} and not slow_stats.index_shards
     for name in ("samples_read", "samples_ok", "skipped", "unknown_members", "examples"):
         assert getattr(fast_stats, name) == getattr(slow_stats, name), name
@@ -89,9 +71,9 @@ def test_bfloat16_latents_without_captions(kit: SimpleNamespace) -> None:
         m["latent.safetensors"] = safetensors.torch.save({"latent": lat.to(torch.bfloat16)})
         samples.append((f"k{j}", m))
     paths = [str(write_shard(kit.tmp / "bf" / "shard-0000.tar", samples, index=True).path)]
-    fast, stats = _batches(paths, True, batch_size=3)
-    slow, _ = _batches(paths, False, batch_size=3)
-    _assert_same(fast, slow)
+    fast, stats = kit.batches(paths, True, batch_size=3)
+    slow, _ = kit.batches(paths, False, batch_size=3)
+    kit.assert_same(fast, slow)
     assert stats.index_shards == {"used": 1}
     assert fast[0]["latents"].dtype == torch.bfloat16 and not fast[0]["has_caption"].any()
     assert fast[0]["caption_embedding"].shape == (3, 384)
@@ -105,21 +87,21 @@ def test_stale_or_broken_index_is_ignored_with_a_counted_reason(kit: SimpleNames
     write_shard(paths[0], samples, index=False)  # same names and sizes, other poses; the index is removed
     assert not index_path(paths[0]).exists()
     shutil.copy(old, index_path(paths[0]))  # an old index put back beside the new tar
-    fast, stats = _batches(paths, True, window_latents=4)
-    slow, _ = _batches(paths, False, window_latents=4)
-    _assert_same(fast, slow)
+    fast, stats = kit.batches(paths, True, window_latents=4)
+    slow, _ = kit.batches(paths, False, window_latents=4)
+    kit.assert_same(fast, slow)
     assert stats.index_shards == {"stale:digest": 1, "used": 1} and stats.num_skipped == 0
     assert "not the tar this index describes" in stats.examples["index:stale:digest"]
     Path(index_path(paths[1])).write_bytes(b"garbage")
     with open(paths[0], "ab") as f:
         f.write(b"\0" * 1024)
-    _, stats = _batches(paths, True, window_latents=4)
+    _, stats = kit.batches(paths, True, window_latents=4)
     assert stats.index_shards == {"stale:size": 1, "bad": 1} and stats.samples_ok == 6
 
 
 def test_missing_index_is_counted_and_read_per_sample(kit: SimpleNamespace) -> None:
     paths, keys = kit.shard_set(2, 2, T=21, mp4=False)
-    batches, stats = _batches([str(p) for p in paths], True, window_latents=4)
+    batches, stats = kit.batches([str(p) for p in paths], True, window_latents=4)
     assert sorted(k for b in batches for k in b["keys"]) == sorted(keys)
     assert stats.index_shards == {"missing": 2} and stats.num_skipped == 0
 
@@ -148,7 +130,7 @@ def test_direct_and_chunked_latent_reads_match(
     monkeypatch.setattr(ib, "DIRECT_BYTES", direct)  # 1: every window scattered straight into its slot
     monkeypatch.setattr(ib, "STAGE_BYTES", stage)  # 1: one sample per staged read
     paths = _indexed_set(kit, 2, 5)
-    fast, stats = _batches(paths, True, window_latents=4, batch_size=4)
-    slow, _ = _batches(paths, False, window_latents=4, batch_size=4)
-    _assert_same(fast, slow)
+    fast, stats = kit.batches(paths, True, window_latents=4, batch_size=4)
+    slow, _ = kit.batches(paths, False, window_latents=4, batch_size=4)
+    kit.assert_same(fast, slow)
     assert stats.index_shards == {"used": 2}

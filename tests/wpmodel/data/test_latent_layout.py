@@ -14,7 +14,6 @@ import torch
 
 from wpdata.shards import latent_safetensors, write_shard
 from wpmodel.data.latent_slab import LatentSlab
-from wpmodel.data.loader import make_loader
 from wpmodel.data.safetensors_view import safetensors_header
 from wpmodel.data.sample import SampleConfig, parse_sample
 
@@ -41,22 +40,6 @@ def _shard(kit: SimpleNamespace, name: str, layouts: list[str], T: int = 21, ind
         m["latent.safetensors"] = _member(_latent(L, j), layout, np.full(384, j, np.float32))
         samples.append((f"k{j:02d}", m))
     return str(write_shard(kit.tmp / name / "shard-0000.tar", samples, index=index).path)
-
-
-def _batches(path: str, use_index: bool, **kw) -> tuple[list[dict], object]:
-    loader = make_loader([path], 3, latents=True, rank=0, world_size=1, use_index=use_index, **kw)
-    return list(loader), loader.stats
-
-
-def _assert_same(a: list[dict], b: list[dict]) -> None:
-    assert len(a) == len(b) and len(a) > 0
-    for x, y in zip(a, b, strict=True):
-        assert x.keys() == y.keys()
-        for k, v in x.items():
-            if isinstance(v, torch.Tensor):
-                assert v.dtype == y[k].dtype and v.shape == y[k].shape and torch.equal(v, y[k]), k
-            else:
-                assert v == y[k], k
 
 
 def test_writer_stores_time_major_with_its_layout_deterministically() -> None:
@@ -101,11 +84,11 @@ def test_in_memory_member_gives_the_same_window(kit: SimpleNamespace, layout: st
 )
 def test_time_major_and_channel_major_shards_give_identical_batches(kit: SimpleNamespace, opts: dict) -> None:
     tchw, cthw = _shard(kit, "t", ["TCHW"] * 7), _shard(kit, "c", ["CTHW"] * 7)
-    ref, _ = _batches(cthw, False, **opts)
+    ref, _ = kit.batches(cthw, False, **opts)
     for path in (tchw, cthw):
         for use_index in (True, False):
-            got, stats = _batches(path, use_index, **opts)
-            _assert_same(got, ref)
+            got, stats = kit.batches(path, use_index, **opts)
+            kit.assert_same(got, ref)
             assert stats.index_shards == ({"used": 1} if use_index else {}) and stats.num_skipped == 0
     for batch in ref:  # and the windows are the stored latents, time first
         for b, key in enumerate(batch["keys"]):
@@ -116,9 +99,9 @@ def test_time_major_and_channel_major_shards_give_identical_batches(kit: SimpleN
 
 def test_a_shard_mixing_layouts_reads_each_sample_right(kit: SimpleNamespace) -> None:
     path = _shard(kit, "mix", ["TCHW", "CTHW", "TCHW", "TCHW", "CTHW", "TCHW"])
-    ref, _ = _batches(_shard(kit, "ref", ["CTHW"] * 6), False, window_latents=4)
-    fast, stats = _batches(path, True, window_latents=4)
-    _assert_same(fast, ref)
+    ref, _ = kit.batches(_shard(kit, "ref", ["CTHW"] * 6), False, window_latents=4)
+    fast, stats = kit.batches(path, True, window_latents=4)
+    kit.assert_same(fast, ref)
     assert stats.index_shards == {"used": 1} and stats.num_skipped == 0
 
 
@@ -127,9 +110,9 @@ def test_gaps_too_big_to_read_through_split_the_read(kit: SimpleNamespace, monke
 
     monkeypatch.setattr(ib, "GAP_BYTES", 16)  # every gap (tar headers, other members) starts a new read
     path = _shard(kit, "g", ["TCHW"] * 5)
-    ref, _ = _batches(path, False, window_latents=2)
-    fast, _ = _batches(path, True, window_latents=2)
-    _assert_same(fast, ref)
+    ref, _ = kit.batches(path, False, window_latents=2)
+    fast, _ = kit.batches(path, True, window_latents=2)
+    kit.assert_same(fast, ref)
 
 
 def test_a_reader_reuses_its_batch_buffers_across_epochs_and_pickles_without_them(
