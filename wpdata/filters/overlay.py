@@ -66,7 +66,7 @@ class OverlayResult:
 
 
 def _gradients(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sobel gradients in gray levels per pixel."""  # img [h, w(, C)] float32 -> 2 x [h, w(, C)] float32
+    """Sobel gradients in gray levels per pixel."""  # img [h, w] float32 -> 2 x [h, w] float32
     gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
     gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
     return gx, gy
@@ -204,7 +204,7 @@ def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray, core: np.ndarray)
     h, w = t.shape
     duty = pm.duty
     k = max(3, int(round(CLOSE_PX * w / 320)) | 1)
-    null = _null(pm.parts or [t], core)
+    null = _null(pm.parts, core)
     hot = t > max(LOW_T, NULL_K * null)  # [h, w] bool, hysteresis low level
     blob = cv2.morphologyEx(
         hot.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
