@@ -47,7 +47,10 @@ def rows_to_arrow(table: str, rows: list[dict]) -> pa.Table:
     """Rows -> Arrow with the table's declared schema (inferred for tables manifests/ does not know)."""
     if table in SCHEMAS:
         return rows_to_table(table, rows)
-    return pa.Table.from_pylist(rows)
+    # pa.Table.from_pylist takes its columns from the first row alone: a first row without "y" (a failed
+    # item) would silently drop every later row's "y". Columns are the union, in order of appearance.
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    return pa.Table.from_pylist([{k: r.get(k) for k in keys} for r in rows])
 
 
 def write_parquet_atomic(tbl: pa.Table, path: Path) -> Path:

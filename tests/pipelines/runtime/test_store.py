@@ -86,3 +86,18 @@ def test_compact_with_no_rows_writes_an_empty_manifest(tmp_path: Path) -> None:
     tbl = ManifestStore(tmp_path, "clips").compact()
     assert tbl.num_rows == 0
     assert validate_path(tmp_path / "manifests" / "clips.parquet") == ("clips", [])
+
+
+def test_rows_of_an_unknown_table_keep_every_column_whatever_the_first_row_has() -> None:
+    from pipelines.runtime.store import rows_to_arrow
+
+    rows = [
+        {"item_id": "a", "status": "failed", "error": "boom"},  # a failed item: no "y"
+        {"item_id": "b", "status": "ok", "y": 26},
+    ]
+    tbl = rows_to_arrow("toy", rows)
+    assert tbl.column_names == ["item_id", "status", "error", "y"]
+    assert tbl.to_pylist() == [
+        {"item_id": "a", "status": "failed", "error": "boom", "y": None},
+        {"item_id": "b", "status": "ok", "error": None, "y": 26},
+    ]
