@@ -15,7 +15,8 @@ Two latent sizes: the small [16, 9, 18, 32]
 collate; uint8 video, the default, and float32) vs a plain PyAV decode (thread_type AUTO, rgb24
 ndarrays) of the same clips from their mp4 files. Target: reader >= 0.8x the plain decode.
 
-Everything runs in this process (num_workers=0) on files just written, so both sides read from the page
+Shards hold as many samples as ``wp shard`` puts in one (``PlanConfig``: 1000 samples or 1 GiB), or
+``--per-shard``. Everything runs in this process (num_workers=0) on files just written, so both sides read from the page
 cache. Each pair (floor, reader) is run --repeats times alternating, after one warm-up each; the table
 gives the best and the median time, and the ratios floor time / reader time of both.
 
@@ -40,7 +41,7 @@ from rich.console import Console
 from rich.table import Table
 from scipy.ndimage import gaussian_filter
 
-from wpdata.shards import CHANNEL_MAJOR, TIME_MAJOR, latent_safetensors, write_shard
+from wpdata.shards import CHANNEL_MAJOR, TIME_MAJOR, PlanConfig, latent_safetensors, write_shard
 from wpdata.video import write_mp4
 from wpmodel.data import make_loader
 
@@ -49,7 +50,7 @@ LATENTS = {  # name -> ([C, T_lat, h, w], samples)
     "small [16, 9, 18, 32]": ((16, 9, 18, 32), 512),
     "480p [16, 24, 60, 104]": ((16, 24, 60, 104), 64),
 }
-PER_SHARD = 16
+PER_SHARD: int | None = None  # --per-shard; None: as many as `wp shard` puts in one (PlanConfig caps)
 BLOCK = 4 << 20
 
 
@@ -78,7 +79,9 @@ def _write_shards(
     folder: Path, samples: list[tuple[str, dict[str, bytes]]], index: bool = False
 ) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    chunks = [samples[i : i + PER_SHARD] for i in range(0, len(samples), PER_SHARD)]
+    plan, size = PlanConfig(), max(1, sum(len(v) for v in samples[0][1].values()))
+    per = PER_SHARD or max(1, min(plan.max_samples, plan.max_bytes // size))
+    chunks = [samples[i : i + per] for i in range(0, len(samples), per)]
     return [write_shard(folder / f"shard-{i:04d}.tar", c, index=index).path for i, c in enumerate(chunks)]
 
 
@@ -207,7 +210,9 @@ def main() -> None:
     ap.add_argument("--cold", action="store_true", help="drop the page cache before every timed run (root)")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader workers of the reader")
     ap.add_argument("--no-index", action="store_true", help="write latent shards without a sidecar index")
-    ap.add_argument("--per-shard", type=int, default=PER_SHARD, help="samples per shard (writer)")
+    ap.add_argument(
+        "--per-shard", type=int, default=None, help="samples per shard (default: the writer's caps)"
+    )
     ap.add_argument("--layout", choices=(TIME_MAJOR, CHANNEL_MAJOR), default=TIME_MAJOR, help="latent order")
     ap.add_argument("--only", choices=("all", "latent", "mp4"), default="all")
     args = ap.parse_args()

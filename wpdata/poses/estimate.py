@@ -57,6 +57,7 @@ class SfMConfig:
     vocab_tree_path: str | None = None  # enables loop detection in sequential matching
     camera_model: str = "SIMPLE_RADIAL"  # COLMAP model of the one shared camera when K is unknown
     focal_from_rotation: bool = True  # K unknown: focal from pure-rotation pairs, held fixed (else BA's)
+    focal_two_view: str = "fix"  # K unknown, no turn focal: focal from moving pairs' F ("fix" | "init" | "off")
     focal_length_factor: float = 0.85  # initial focal / longer side when K is unknown (~60 deg HFOV)
     min_registered_fraction: float = 0.8  # of sampled frames registered or chained; fewer -> error
     max_interp_gap: int = 3  # longest run of sampled frames neither registered nor chained (interpolated)

@@ -24,6 +24,7 @@ import pycolmap
 from wpdata.geometry import invert_se3
 
 from .focal import focal_from_rotations, is_pure_rotation, rotation_pairs
+from .focal_twoview import focal_from_two_views, two_view_focals
 
 if TYPE_CHECKING:
     from .estimate import SfMConfig
@@ -50,6 +51,8 @@ class SfMResult:
     focal_rotation: float | None = None  # px; focal from pure-rotation pairs, held fixed in mapping
     pure_rotation_fraction: float = 0.0  # consecutive image pairs whose matches fit a pure rotation
     turning_pairs: int = 0  # pure-rotation pairs that turned >= focal.MIN_ANGLE_DEG
+    focal_two_view: float | None = None  # px; focal from the fundamental matrices of moving pairs
+    two_view_pairs: int = 0  # pairs that gave a two-view focal
 
 
 @contextlib.contextmanager
@@ -199,27 +202,35 @@ def _rotation_pairs(db: Path, names: list[str]) -> tuple[dict, float]:
     return stats, float(np.mean(pure)) if pure else 0.0
 
 
-def _fix_focal_from_rotations(db: Path, stats: dict, mapping) -> float | None:
-    """Set the shared camera's focal from pure-rotation pairs (`wpdata.poses.focal`) and hold it fixed.
+def _set_focal(db: Path, f: float, mapping, fix: bool) -> bool:
+    """Set the shared camera's focal to f (px) in the database; held fixed in mapping when `fix`.
 
-    Returns the focal (px) or None (too few such pairs: COLMAP calibrates it as usual).
+    Returns False (nothing changed) when the database has not exactly one camera.
     """
-    f, _ = focal_from_rotations(stats)
-    if f is None:
-        return None
     with contextlib.closing(pycolmap.Database.open(db)) as d:
         cams = d.read_all_cameras()
         if len(cams) != 1:
-            return None
+            return False
         cam = cams[0]
         params = np.asarray(cam.params, dtype=np.float64).copy()
         params[list(cam.focal_length_idxs())] = f
         cam.params = params
         cam.has_prior_focal_length = True  # else COLMAP may re-initialise it
         d.update_camera(cam)
-    mapping.ba_refine_focal_length = False
-    mapping.mapper.abs_pose_refine_focal_length = False
-    return f
+    if fix:
+        mapping.ba_refine_focal_length = False
+        mapping.mapper.abs_pose_refine_focal_length = False
+    return True
+
+
+def _two_view_focal(db: Path, names: list[str]) -> tuple[float | None, int]:
+    """`wpdata.poses.focal_twoview.focal_from_two_views` over every matched image pair of the database."""
+    with contextlib.closing(pycolmap.Database.open(db)) as d:
+        cams = d.read_all_cameras()
+    if len(cams) != 1:
+        return None, 0
+    pairs = read_pair_matches(db, names, max_offset=len(names))
+    return focal_from_two_views(two_view_focals(pairs, cams[0].width, cams[0].height))
 
 
 def run_sfm(
@@ -254,15 +265,19 @@ def run_sfm(
             raise ValueError(f"unknown matching {config.matching!r}; known: sequential, exhaustive")
         stats, pure = _rotation_pairs(db, names)
         turning = focal_from_rotations(stats)[1]
-        f_rot = (
-            _fix_focal_from_rotations(db, stats, mapping)
-            if K is None and config.focal_from_rotation
-            else None
-        )
+        f_rot = focal_from_rotations(stats)[0] if K is None and config.focal_from_rotation else None
+        if f_rot is not None and not _set_focal(db, f_rot, mapping, fix=True):
+            f_rot = None
+        f_two, n_two = None, 0
+        if K is None and f_rot is None and config.focal_two_view != "off":
+            f_two, n_two = _two_view_focal(db, names)
+            if f_two is not None:
+                _set_focal(db, f_two, mapping, fix=config.focal_two_view == "fix")
         models = _map_and_pick(db, image_dir, sparse, mapping, config.far_tri_angles, config.far_min_gain)
     if not models:
         return SfMResult({}, np.eye(3), np.nan, np.nan, np.nan, 0, num_features, 0, focal_rotation=f_rot,
-                         pure_rotation_fraction=pure, turning_pairs=turning)  # fmt: skip
+                         pure_rotation_fraction=pure, turning_pairs=turning, focal_two_view=f_two,
+                         two_view_pairs=n_two)  # fmt: skip
     ranked = sorted(models.values(), key=lambda r: (r.num_reg_images(), r.num_points3D()), reverse=True)
     rec = ranked[0]
     c2w = _poses(rec)
@@ -280,4 +295,6 @@ def run_sfm(
         focal_rotation=f_rot,
         pure_rotation_fraction=pure,
         turning_pairs=turning,
+        focal_two_view=f_two,
+        two_view_pairs=n_two,
     )

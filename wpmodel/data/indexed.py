@@ -6,8 +6,8 @@ index marks usable gets its window (``pick_window``, same (seed, epoch, key) gen
 ``shorter_than_window``; any other sample goes through the per-sample path (``decode_sample`` on the
 member views of the mapped tar), so skip reasons and counts are that path's. The usable samples'
 windows are then cut for the whole shard with vectorised numpy (``ShardWindows``: poses gathered and
-re-centred with one batched inverse and matmul, intrinsics, actions with latent 0 set to 0, caption
-embeddings), and the shard's samples are yielded in order: a light ``Ref`` (windows, row) for each
+re-centred per batch with one batched inverse and matmul, intrinsics, actions with latent 0 set to 0,
+caption embeddings), and the shard's samples are yielded in order: a light ``Ref`` (windows, row) for each
 usable one, the TrainSample for the others. ``wpmodel.data.indexed_batch`` turns them into batches.
 """
 
@@ -40,8 +40,7 @@ class ShardWindows:
     cfg: SampleConfig
     # set when every window has the same shapes (else batches go through ``ref_sample`` + collate):
     signature: tuple | None = None  # (L, C, h, w, D, latent dtype)
-    c2w: np.ndarray | None = None  # [M, n, 4, 4] float32, re-centred on each window's first frame
-    K: np.ndarray | None = None  # [M, n, 3, 3] float32
+    frames: np.ndarray | None = None  # [M, n] int64, each window's rows of the index's c2w and K
     actions: np.ndarray | None = None  # [M, L] int64, latent 0 set to 0
     caption: np.ndarray | None = None  # [M, D] float32 (zeros where has_caption is False)
     has_caption: np.ndarray | None = None  # [M] bool
@@ -49,6 +48,12 @@ class ShardWindows:
     # bytes between consecutive rows' latent windows, when all rows are consecutive samples at an equal
     # stride (then a run of rows is read in one go); None otherwise
     stride: int | None = None
+
+    def poses(self, j0: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """c2w [count, n, 4, 4] re-centred on each window's first frame and K [count, n, 3, 3] (float32)
+        of rows ``j0 ..``: per batch, so the float64 temporaries stay small enough for the CPU cache."""
+        fr = self.frames[j0 : j0 + count]  # [count, n]
+        return recenter(self.index.a["c2w"][fr]), self.index.a["K"][fr]
 
     def __post_init__(self) -> None:
         idx, rows, cfg = self.index, self.rows, self.cfg
@@ -67,9 +72,7 @@ class ShardWindows:
             return
         L = int(Ls[0])
         n, C, h, w = window_frames(L), *(int(x) for x in shape[0, [0, 2, 3]])
-        fr = (idx.frame_start[rows] + 4 * self.starts)[:, None] + np.arange(n)  # [M, n]
-        self.c2w = recenter(a["c2w"][fr])  # [M, n, 4, 4], each on its first frame
-        self.K = a["K"][fr]  # [M, n, 3, 3]
+        self.frames = (idx.frame_start[rows] + 4 * self.starts)[:, None] + np.arange(n)  # [M, n]
         self.actions = a["action"][(idx.latent_start[rows] + self.starts)[:, None] + np.arange(L)].astype(
             np.int64
         )

@@ -1,8 +1,8 @@
 """Batches of indexed samples (``wpmodel.data.indexed``): the batch ``collate`` would give, built with a
 few numpy operations per batch instead of per sample.
 
-Poses, intrinsics, actions and captions were cut for the whole shard (``ShardWindows``); a batch
-copies its rows out (one slice per shard it spans). Latent windows are read from the tar by offset.
+Actions and captions were cut for the whole shard (``ShardWindows``); a batch copies its rows out (one
+slice per shard it spans) and gathers and re-centres its windows' poses. Latent windows are read from the tar by offset.
 Time-major latents (layout TCHW): each window is one contiguous byte range in the batch's order, so
 a run of consecutive samples of one shard is ONE ``preadv`` straight into the batch slots (the few
 bytes between two windows, other members and tar headers, land in a scratch buffer; a gap over
@@ -26,6 +26,7 @@ import torch
 
 from wpmodel.data.collate import _batch_buffer, collate
 from wpmodel.data.indexed import Ref, ShardWindows, ref_sample
+from wpmodel.data.json_list import JsonList
 from wpmodel.data.latent_slab import _TORCH, BatchPool, LatentSlab, _preadv_all
 from wpmodel.data.safetensors_view import _DTYPES
 from wpmodel.data.sample import TrainSample
@@ -134,16 +135,20 @@ def collate_indexed(
         return collate([x if isinstance(x, TrainSample) else ref_sample(x) for x in items], video_dtype, pool)
     (L, C, h, w, _, code), B = sigs.pop(), len(refs)
     runs = _runs(refs)
-    fields = ("c2w", "K", "actions", "caption", "has_caption")
+    fields = ("actions", "caption", "has_caption")
     if len(runs) == 1:
         win, j0, _, _ = runs[0]
         out = {f: getattr(win, f)[j0 : j0 + B].copy() for f in fields}
+        out["c2w"], out["K"] = win.poses(j0, B)
     else:
         first = runs[0][0]
         out = {f: np.empty((B, *getattr(first, f).shape[1:]), getattr(first, f).dtype) for f in fields}
+        n = first.frames.shape[1]
+        out["c2w"], out["K"] = np.empty((B, n, 4, 4), np.float32), np.empty((B, n, 3, 3), np.float32)
         for win, j0, count, b0 in runs:
             for f in fields:
                 out[f][b0 : b0 + count] = getattr(win, f)[j0 : j0 + count]
+            out["c2w"][b0 : b0 + count], out["K"][b0 : b0 + count] = win.poses(j0, count)
     bf16 = code == "BF16"
     lat = _batch_buffer((B, L, C, h, w), torch.int16 if bf16 else _TORCH[code], pool)
     dst = lat.numpy()
@@ -153,7 +158,7 @@ def collate_indexed(
     for win, j0, count, b0 in runs:
         rows, index = win.rows[j0 : j0 + count].tolist(), win.index
         keys += [index.keys[i] for i in rows]
-        meta += [index.meta(i) for i in rows]
+        meta += index.json_bytes(rows)
         starts[b0 : b0 + count] = 4 * win.starts[j0 : j0 + count]
     return {
         "latents": lat.view(torch.bfloat16) if bf16 else lat,
@@ -164,5 +169,5 @@ def collate_indexed(
         "has_caption": torch.from_numpy(out["has_caption"]),
         "window_start": torch.from_numpy(starts),
         "keys": keys,
-        "meta": meta,
+        "meta": JsonList(meta),
     }

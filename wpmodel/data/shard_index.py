@@ -64,6 +64,7 @@ class ShardIndex:
     latent_start: np.ndarray = field(init=False)  # [N] first row of each sample in action
     json_start: np.ndarray = field(init=False)  # [N]
     _meta: list[dict[str, Any]] | None = field(init=False, default=None)
+    _json: bytes | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         a = self.a
@@ -76,6 +77,13 @@ class ShardIndex:
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    def json_bytes(self, rows: list[int]) -> list[bytes]:
+        """The json member bytes of samples ``rows`` (b"" where a sample has none)."""
+        if self._json is None:
+            self._json = self.a["json"].tobytes()
+        blob, starts, sizes = self._json, self.json_start, self.a["json_size"]
+        return [blob[s : s + n] for s, n in zip(starts[rows].tolist(), sizes[rows].tolist(), strict=True)]
 
     def meta(self, i: int) -> dict[str, Any]:
         """The json dict of sample ``i`` (the shard's json members are parsed together, once)."""
