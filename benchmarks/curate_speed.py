@@ -1,8 +1,10 @@
 """Speed of clip curation: (1) analysis vs a plain full decode, (2) the pipeline with 2 workers vs 1.
 
 (1) renders a few 10 s 1280x720 @ 30 fps H.264 walking clips once (into the cache dir), then times
-a plain PyAV decode of every frame to rgb24 against ``analyse_span`` on the whole clip (gray
-320 px at 6 fps, reference frames only, 3 keyframes at 640 px for the people detector).
+a plain PyAV decode of every frame to rgb24 (FFmpeg's automatic threads) against ``analyse_span`` on
+the whole clip with the pipeline's default analysis config (gray 320 px at 6 fps with chroma planes,
+reference frames only, 3 keyframes at 640 px for the people detector; ``threads: 0``, so both sides
+use every CPU this process may), alternating, ``--repeats`` times per clip; medians per clip.
 Target: analysis throughput >= 1.0x the decode's.
 (2) runs ``curate_clips`` (probe, cuts, analysis, decisions, 1280x720 export) over the same kind of
 720p sources with 1 then 2 workers, both inside one embedded 2-CPU Ray (so Ray's start-up is not
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -55,25 +58,28 @@ def plain_decode(path: Path) -> int:
     return n
 
 
-def bench_analysis(console: Console, clips: list[Path]) -> float:
+def bench_analysis(console: Console, clips: list[Path], repeats: int = 3) -> float:
     from pipelines.jobs.curate_config import load_config
     from wpdata.filters.analyse import analyse_span, make_detector
     from wpdata.video import probe
 
     config = load_config().analysis  # the pipeline's default analysis settings
     detector = make_detector(config)
-    table = Table(title="(1) analysis vs plain decode, 1280x720 @ 30 fps, 10 s")
+    table = Table(title=f"(1) analysis vs plain decode, 1280x720 @ 30 fps, 10 s (median of {repeats} runs)")
     for col in ("clip", "frames", "decode s", "analyse s", "throughput ratio"):
         table.add_column(col, justify="right")
     tot_dec = tot_ana = 0.0
     for path in clips:
         n = probe(path).num_frames
-        t0 = time.perf_counter()
-        plain_decode(path)
-        t_dec = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        analyse_span(path, 0, n, config, detector=detector)
-        t_ana = time.perf_counter() - t0
+        decs, anas = [], []
+        for _ in range(repeats):  # alternating, so both sides see the same machine state
+            t0 = time.perf_counter()
+            plain_decode(path)
+            decs.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            analyse_span(path, 0, n, config, detector=detector)
+            anas.append(time.perf_counter() - t0)
+        t_dec, t_ana = statistics.median(decs), statistics.median(anas)
         tot_dec, tot_ana = tot_dec + t_dec, tot_ana + t_ana
         table.add_row(path.name, str(n), f"{t_dec:.2f}", f"{t_ana:.2f}", f"{t_dec / t_ana:.2f}x")
     ratio = tot_dec / tot_ana
@@ -124,12 +130,13 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "wp_bench_cache")
     ap.add_argument("--clips", type=int, default=3, help="720p clips for the analysis benchmark")
     ap.add_argument("--pipeline-clips", type=int, default=8, help="720p sources for the pipeline benchmark")
+    ap.add_argument("--repeats", type=int, default=3, help="alternating runs per clip (analysis part)")
     ap.add_argument("--skip", choices=("analysis", "pipeline"), default=None)
     args = ap.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     console = Console()
     if args.skip != "analysis":
-        bench_analysis(console, render_720p(args.cache, args.clips))
+        bench_analysis(console, render_720p(args.cache, args.clips), args.repeats)
     if args.skip != "pipeline":
         bench_pipeline(console, args.cache, args.pipeline_clips)
 

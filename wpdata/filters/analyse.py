@@ -3,11 +3,18 @@
 One decode of the span at analysis resolution (gray, with the chroma planes for the overlay test,
 ``analysis_fps``, optionally reference frames only) feeds motion, shake, overlays and quality; crowd counting takes a few full-colour frames at
 keyframes (each decodes on its own), so the span is never decoded at full resolution.
+
+With more than one thread (``threads``, or the CPUs this process may use when 0), the people count runs
+beside the gray decode and the motion and overlay-evidence pairs are split across a thread pool
+(OpenCV and PyAV release the GIL); every score is the same as with one thread.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +22,8 @@ import numpy as np
 
 from wpdata.clips.timing import keyframe_indices
 from wpdata.filters.crowd import HogPeopleDetector, TransformersPeopleDetector, crowd_density
-from wpdata.filters.frames import rgb_frames, sample_frames
-from wpdata.filters.motion import MotionTrack, estimate_motion
+from wpdata.filters.frames import rgb_frames, sample_frames, source_info
+from wpdata.filters.motion import MotionTrack, estimate_motion, estimate_pair, motion_track
 from wpdata.filters.overlay import detect_overlays
 from wpdata.filters.quality import exposure, sharpness
 from wpdata.filters.shake import motion_amount, shake_score
@@ -32,6 +39,7 @@ class AnalysisConfig:
     width: int = 320  # analysis width in pixels
     skip_nonref: bool = True  # reference frames only (PyAV skip_frame="NONREF"): ~30% less decoding;
     # the spacing becomes uneven, which shake_score rescales per step (cut detection keeps every frame)
+    skip_loop_filter: bool = False  # with skip_nonref: no deblocking in the gray decode (~25% less decode)
     crowd: bool = True  # count people at all
     crowd_frames: int = 3  # full-colour frames given to the people detector
     crowd_width: int = 640  # their width in pixels
@@ -97,6 +105,38 @@ def analyse_span(
     across calls by a worker, built here when None and crowd counting is on.
     """
     config = config or AnalysisConfig()
+    workers = config.threads if config.threads > 0 else len(os.sched_getaffinity(0))
+    if workers < 2:
+        return _analyse(path, start, end, config, source_fps, detector, None)
+    with ThreadPoolExecutor(workers, thread_name_prefix="wp-analyse") as pool:
+        return _analyse(path, start, end, config, source_fps, detector, pool)
+
+
+def _analyse(
+    path: str | Path,
+    start: int,
+    end: int,
+    config: AnalysisConfig,
+    source_fps: float | None,
+    detector: Any,
+    pool: ThreadPoolExecutor | None,
+) -> dict[str, Any]:
+    """``analyse_span`` with its independent parts on ``pool``'s threads when given: the people count
+    and each consecutive pair's motion fit while the gray frames decode, then the overlay evidence pairs
+    split across the threads."""
+    crowd = None
+    if config.crowd:
+        detector = detector if detector is not None else make_detector(config)
+        count = partial(_crowd, path, start, end, config, source_fps, detector)
+        crowd = pool.submit(count) if pool is not None else None
+    fits: list[Future] = []  # motion of each consecutive pair, fitted while later frames decode
+    last: list[np.ndarray] = []
+
+    def pair(g: np.ndarray) -> None:
+        if last:
+            fits.append(pool.submit(estimate_pair, last[0], g))
+        last[:] = [g]
+
     frames = sample_frames(
         path,
         start,
@@ -107,14 +147,19 @@ def analyse_span(
         skip_nonref=config.skip_nonref,
         threads=config.threads,
         chroma=config.overlay_chroma,
+        on_gray=pair if pool is not None else None,
+        skip_loop_filter=config.skip_loop_filter,
     )
     if len(frames) < 2:
         raise ValueError(f"only {len(frames)} analysis frame(s) decoded from [{start}, {end})")
     gray = frames.gray  # [N, h, w] uint8
-    track = estimate_motion(gray)
-    overlays = detect_overlays(gray, track, frames.chroma)
+    if pool is not None:
+        track = motion_track([f.result() for f in fits], gray.shape[2], gray.shape[1])
+    else:
+        track = estimate_motion(gray)
+    overlays = detect_overlays(gray, track, frames.chroma, pool=pool)
     if config.remask_overlays and overlays.mask.any() and overlays.area_fraction < 0.5:
-        track = estimate_motion(gray, mask=overlays.mask)  # overlay pixels no longer pull the fit
+        track = estimate_motion(gray, mask=overlays.mask, pool=pool)  # overlay pixels no longer pull the fit
     out: dict[str, Any] = {"duration_s": (end - start) / frames.src_fps}
     out.update(_motion_scores(track, frames.times, gray.shape[2], gray.shape[1]))
     out["score_overlay_area"] = float(overlays.area_fraction)
@@ -129,15 +174,25 @@ def analyse_span(
     out["score_bright_fraction"] = float(light["bright_fraction"])
     out["score_crowd"] = out["score_crowd_max"] = None
     if config.crowd:
-        detector = detector if detector is not None else make_detector(config)
-        idx = crowd_indices(path, start, end, frames.src_fps, config.crowd_frames)
-        # one call per frame: each seeks to its keyframe instead of decoding the frames in between
-        parts = [
-            rgb_frames(path, [i], config.crowd_width, source_fps, config.threads, src_size=frames.src_size)
-            for i in idx
-        ]
-        rgb = np.concatenate(parts) if parts else np.zeros((0, 1, 1, 3), np.uint8)  # [M, H, W, 3] uint8
-        if len(rgb):
-            crowd = crowd_density(rgb, detector)
-            out["score_crowd"], out["score_crowd_max"] = float(crowd["mean"]), float(crowd["max"])
+        counted = (
+            crowd.result() if crowd is not None else _crowd(path, start, end, config, source_fps, detector)
+        )
+        out["score_crowd"], out["score_crowd_max"] = counted
     return out
+
+
+def _crowd(
+    path: str | Path, start: int, end: int, config: AnalysisConfig, source_fps: float | None, detector: Any
+) -> tuple[float | None, float | None]:
+    """(mean, max) people per frame over a few full-colour keyframes of [start, end) (None without any)."""
+    src_fps, src_size, _ = source_info(path, source_fps)
+    idx = crowd_indices(path, start, end, src_fps, config.crowd_frames)
+    # one call per frame: each seeks to its keyframe instead of decoding the frames in between
+    parts = [
+        rgb_frames(path, [i], config.crowd_width, source_fps, config.threads, src_size=src_size) for i in idx
+    ]
+    rgb = np.concatenate(parts) if parts else np.zeros((0, 1, 1, 3), np.uint8)  # [M, H, W, 3] uint8
+    if not len(rgb):
+        return None, None
+    crowd = crowd_density(rgb, detector)
+    return float(crowd["mean"]), float(crowd["max"])

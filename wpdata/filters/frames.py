@@ -9,6 +9,7 @@ target time, the nearest decoded frame (indices then come from timestamps, const
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from wpdata.video import VideoError, iter_frames, probe, probe_image_sequence
 from wpdata.video.container import frame_index, frame_pts, open_input, video_stream
 from wpdata.video.sampling import target_indices
 
-__all__ = ["AnalysisFrames", "analysis_size", "rgb_frames", "sample_frames"]
+__all__ = ["AnalysisFrames", "analysis_size", "rgb_frames", "sample_frames", "source_info"]
 
 
 @dataclass
@@ -71,8 +72,9 @@ def _stack_chroma(uv: list[np.ndarray] | None, size: tuple[int, int]) -> np.ndar
     return np.stack(uv) if uv else np.zeros((0, size[1] // 2, size[0] // 2, 2), np.uint8)
 
 
-def _source_info(path: Path, source_fps: float | None) -> tuple[float, tuple[int, int], int]:
+def source_info(path: str | Path, source_fps: float | None) -> tuple[float, tuple[int, int], int]:
     """(fps, (width, height), num_frames) of a video file or image folder."""
+    path = Path(path)
     if path.is_dir():
         if source_fps is None:
             raise VideoError(path, "an image folder needs source_fps")
@@ -91,6 +93,8 @@ def _nonref_frames(
     size: tuple[int, int],
     threads: int = 0,
     chroma: list[np.ndarray] | None = None,
+    on_gray: Callable[[np.ndarray], None] | None = None,
+    skip_loop_filter: bool = False,
 ) -> tuple[list[np.ndarray], list[int]]:
     """Decode reference frames only; per target index keep the nearest one (each at most once), as gray [h, w]
     (and, into `chroma` when given, its (Cb, Cr) planes [h/2, w/2, 2])."""
@@ -105,6 +109,8 @@ def _nonref_frames(
                 yuv = frame.to_ndarray(format="yuv420p", width=w, height=h, interpolation="AREA")
                 chroma.append(_split_yuv420(yuv, w, h))
             kept.append(idx)
+            if on_gray is not None:
+                on_gray(grays[-1])
 
     pending = iter(targets)
     want = next(pending, None)
@@ -114,6 +120,8 @@ def _nonref_frames(
         stream.thread_type = "AUTO"
         stream.codec_context.thread_count = threads
         stream.codec_context.skip_frame = "NONREF"
+        if skip_loop_filter:  # no deblocking (H.264/HEVC): ~25% less decode; residue < 1 level at 1/4 size
+            stream.codec_context.options = {**stream.codec_context.options, "skip_loop_filter": "all"}
         if start > 0:
             container.seek(frame_pts(start, stream, fps), stream=stream, backward=True, any_frame=False)
         for frame in container.decode(stream):
@@ -142,6 +150,8 @@ def sample_frames(
     skip_nonref: bool = False,
     threads: int = 0,
     chroma: bool = False,
+    on_gray: Callable[[np.ndarray], None] | None = None,
+    skip_loop_filter: bool = False,
 ) -> AnalysisFrames:
     """Frames [start, end) of `path`, gray, `width` pixels wide, every k-th source frame (image folders need source_fps).
 
@@ -150,9 +160,12 @@ def sample_frames(
     nearest reference frame stands in for each target, so spacing is only roughly even. `threads`:
     decoder threads (0 = automatic). `chroma`: also keep each frame's (Cb, Cr) planes at half resolution
     (from the decoder's yuv420p planes; decodes that only give RGB convert with OpenCV's BT.601).
+    `skip_loop_filter` (with `skip_nonref`): decode without the deblocking filter.
+    `on_gray` is called with each kept gray frame [h, w] as soon as it is decoded, in order (work on
+    consecutive frames can start while the rest decode).
     """
     p = Path(path)
-    src_fps, src_size, num_frames = _source_info(p, source_fps)
+    src_fps, src_size, num_frames = source_info(p, source_fps)
     stop = num_frames if end is None else int(end)
     if num_frames > 0:
         stop = min(stop, num_frames)
@@ -162,7 +175,9 @@ def sample_frames(
     uv: list[np.ndarray] | None = [] if chroma else None
     if skip_nonref and not p.is_dir():
         targets = list(target_indices(start, stop, src_fps, fps))
-        grays, idx = _nonref_frames(p, start, stop, targets, src_fps, size, threads, uv)
+        grays, idx = _nonref_frames(
+            p, start, stop, targets, src_fps, size, threads, uv, on_gray, skip_loop_filter
+        )
     else:
         idx = list(target_indices(start, stop, src_fps, fps))
         decoded = iter_frames(
@@ -176,11 +191,14 @@ def sample_frames(
             source_fps=source_fps,
             strict=False,
         )
-        if chroma:
-            planes = [_rgb_planes(f) for f in decoded]
-            grays, uv = [g for g, _ in planes], [c for _, c in planes]
-        else:
-            grays = list(decoded)
+        grays, uv = [], [] if chroma else None
+        for f in decoded:
+            g, c = _rgb_planes(f) if chroma else (f, None)
+            grays.append(g)
+            if uv is not None:
+                uv.append(c)
+            if on_gray is not None:
+                on_gray(g)
         idx = idx[: len(grays)]  # a truncated file yields fewer frames than targets
     gray = np.stack(grays) if grays else np.zeros((0, size[1], size[0]), np.uint8)  # [N, h, w] uint8
     indices = np.asarray(idx, dtype=np.int64)  # [N]
@@ -208,7 +226,7 @@ def rgb_frames(
     p = Path(path)
     want = sorted({int(i) for i in indices})
     if src_size is None:
-        _, src_size, _ = _source_info(p, source_fps)
+        _, src_size, _ = source_info(p, source_fps)
     size = analysis_size(src_size, width)
     if not want:
         return np.zeros((0, size[1], size[0], 3), np.uint8)

@@ -11,6 +11,7 @@ identity. Dark pairs are contrast-stretched with one shared gain first, so LK st
 from __future__ import annotations
 
 import functools
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import cv2
@@ -22,6 +23,7 @@ __all__ = [
     "centre_shift",
     "compose_similarity",
     "estimate_motion",
+    "motion_track",
     "estimate_pair",
     "global_shift",
     "similarity_shift",
@@ -180,10 +182,23 @@ def estimate_pair(g0: np.ndarray, g1: np.ndarray, mask: np.ndarray | None = None
     return fit
 
 
-def estimate_motion(gray: np.ndarray, mask: np.ndarray | None = None) -> MotionTrack:
-    """Camera motion of gray [N, h, w] uint8 frames, pair by pair; `mask` [h, w] bool excludes pixels."""
+def _pair_at(gray: np.ndarray, mask: np.ndarray | None, i: int) -> PairFit:
+    return estimate_pair(gray[i], gray[i + 1], mask)
+
+
+def estimate_motion(
+    gray: np.ndarray, mask: np.ndarray | None = None, pool: Executor | None = None
+) -> MotionTrack:
+    """Camera motion of gray [N, h, w] uint8 frames, pair by pair; `mask` [h, w] bool excludes pixels.
+    With `pool`, pairs are fitted on its threads (OpenCV releases the GIL; each pair's fit is the same)."""
     n, h, w = gray.shape
-    pairs = [estimate_pair(gray[i], gray[i + 1], mask) for i in range(max(0, n - 1))]
+    fit = functools.partial(_pair_at, gray, mask)
+    steps = range(max(0, n - 1))
+    return motion_track(list(pool.map(fit, steps)) if pool is not None else [fit(i) for i in steps], w, h)
+
+
+def motion_track(pairs: list[PairFit], w: int, h: int) -> MotionTrack:
+    """The MotionTrack of consecutive pairs' fits (frames of `w` x `h` px)."""
     A = np.stack([p.A for p in pairs]) if pairs else np.zeros((0, 2, 3))  # [N-1, 2, 3]
     moved = centre_shift(A, w, h)  # [N-1, 2]
     return MotionTrack(

@@ -20,6 +20,7 @@ here with OpenCV primitives because no library offers this fixed-versus-moving g
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import cv2
@@ -50,6 +51,7 @@ CHROMA_WEIGHT = 4.0  # weight of the chroma planes' evidence next to the gray pl
 CHROMA_PAIR_STEP = 2  # chroma evidence from every 2nd pair: half its cost; colour-only marks of seed 9517
 # kept their evidence (0.72 / 0.71 vs 0.68 / 0.75 from every pair)
 CHROMA_MIN_PAIRS = 6  # the chroma t needs more pairs: smooth 4:2:0 planes make few-pair noise blob-shaped
+RUN_PAIRS = 16  # pairs a pool thread takes at a time (runs of pairs share their frames' gradients)
 DUTY_E = 4.0  # per-pair evidence (gray level^2) above which a pixel counts as persisting in that pair
 
 
@@ -138,6 +140,7 @@ def persistence_map(
     track: MotionTrack,
     chroma: np.ndarray | None = None,
     chroma_weight: float = CHROMA_WEIGHT,
+    pool: Executor | None = None,
 ) -> Persistence:
     """Per-pair evidence e(p) = g_i . (g_j - gpred_j) of the usable pairs and its per-pixel t statistic.
 
@@ -146,7 +149,7 @@ def persistence_map(
     `chroma_weight`, gets a t statistic of its own, and each pixel keeps the larger of the two: a mark that
     differs from the scene in colour only (blue text on red brick) has no gray gradients, and a gray mark
     keeps its own t (a summed evidence would add the chroma planes' noise to it). `evidence` and `duty`
-    stay the gray plane's.
+    stay the gray plane's. With `pool`, runs of pairs are computed on its threads (same values).
     """
     n, h, w = gray.shape
     pairs = _pairs(track, w, h)
@@ -158,22 +161,34 @@ def persistence_map(
     cplanes = _upsampled(chroma, w, h) if use_chroma else []  # 2 x [N, h, w] float32
     ones = np.ones((h, w), np.float32)
     kernel = np.ones((3, 3), np.uint8)
-    grads: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    cgrads: list[dict[int, tuple[np.ndarray, np.ndarray]]] = [{} for _ in cplanes]
     ev = np.zeros((len(pairs), h, w), np.float32)  # gray plane
     chroma_pairs = list(range(0, len(pairs), CHROMA_PAIR_STEP)) if use_chroma else []
     evc = np.zeros((len(chroma_pairs), h, w), np.float32)  # chroma planes, every CHROMA_PAIR_STEP-th pair
     va = np.zeros((len(pairs), h, w), bool)
-    for k, (i, j, A) in enumerate(pairs):
-        valid = cv2.warpAffine(ones, A, (w, h), borderValue=0) > 0.999
-        va[k] = cv2.erode(valid.astype(np.uint8), kernel) > 0  # predicted from inside frame i
-        ev[k] = cv2.blur(_pair_evidence(planes, i, j, A, grads), (3, 3))
-        ev[k][~va[k]] = 0.0
-        if cplanes and k % CHROMA_PAIR_STEP == 0:
-            kc = k // CHROMA_PAIR_STEP
-            ec = sum(_pair_evidence(c, i, j, A, g) for c, g in zip(cplanes, cgrads, strict=True))
-            evc[kc] = cv2.blur(chroma_weight * ec, (3, 3))
-            evc[kc][~va[k]] = 0.0
+
+    def fill(ks: range) -> None:  # pairs ks into their own rows of ev / evc / va (own gradient caches)
+        grads: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        cgrads: list[dict[int, tuple[np.ndarray, np.ndarray]]] = [{} for _ in cplanes]
+        for k in ks:
+            i, j, A = pairs[k]
+            valid = cv2.warpAffine(ones, A, (w, h), borderValue=0) > 0.999
+            va[k] = cv2.erode(valid.astype(np.uint8), kernel) > 0  # predicted from inside frame i
+            ev[k] = cv2.blur(_pair_evidence(planes, i, j, A, grads), (3, 3))
+            ev[k][~va[k]] = 0.0
+            if cplanes and k % CHROMA_PAIR_STEP == 0:
+                kc = k // CHROMA_PAIR_STEP
+                ec = sum(_pair_evidence(c, i, j, A, g) for c, g in zip(cplanes, cgrads, strict=True))
+                evc[kc] = cv2.blur(chroma_weight * ec, (3, 3))
+                evc[kc][~va[k]] = 0.0
+
+    if pool is None:
+        fill(range(len(pairs)))
+    else:  # runs of consecutive pairs, so each run's gradient cache serves its pairs' shared frames
+        list(
+            pool.map(
+                fill, [range(a, min(a + RUN_PAIRS, len(pairs))) for a in range(0, len(pairs), RUN_PAIRS)]
+            )
+        )
     parts = [evidence_t(ev, va, T_FLOOR, MIN_PAIRS)]  # [h, w] float32 each
     if use_chroma:
         parts.append(evidence_t(evc, va[chroma_pairs], T_FLOOR, CHROMA_MIN_PAIRS))
@@ -275,12 +290,13 @@ def detect_overlays(
     track: MotionTrack,
     chroma: np.ndarray | None = None,
     chroma_weight: float = CHROMA_WEIGHT,
+    pool: Executor | None = None,
 ) -> OverlayResult:
     """Static overlays in gray [N, h, w] uint8 analysis frames given their camera motion `track` (and the
     frames' (Cb, Cr) planes [N, h/2, w/2, 2], which add colour-only marks; see `persistence_map`)."""
     n, h, w = gray.shape
     mask = np.zeros((h, w), bool)
-    pm = persistence_map(gray, track, chroma, chroma_weight)
+    pm = persistence_map(gray, track, chroma, chroma_weight, pool)
     t = pm.t
     if pm.used == 0:  # static camera or too few pairs: no evidence either way
         return OverlayResult(mask=mask, area_fraction=0.0)
