@@ -124,10 +124,11 @@ def _analyse(
     """``analyse_span`` with its independent parts on ``pool``'s threads when given: the people count
     and each consecutive pair's motion fit while the gray frames decode, then the overlay evidence pairs
     split across the threads."""
+    info = source_info(path, source_fps)  # (fps, (w, h), frames), probed once for both decodes
     crowd = None
     if config.crowd:
         detector = detector if detector is not None else make_detector(config)
-        count = partial(_crowd, path, start, end, config, source_fps, detector)
+        count = partial(_crowd, path, start, end, config, source_fps, detector, info)
         crowd = pool.submit(count) if pool is not None else None
     fits: list[Future] = []  # motion of each consecutive pair, fitted while later frames decode
     last: list[np.ndarray] = []
@@ -149,6 +150,7 @@ def _analyse(
         chroma=config.overlay_chroma,
         on_gray=pair if pool is not None else None,
         skip_loop_filter=config.skip_loop_filter,
+        info=info,
     )
     if len(frames) < 2:
         raise ValueError(f"only {len(frames)} analysis frame(s) decoded from [{start}, {end})")
@@ -175,17 +177,25 @@ def _analyse(
     out["score_crowd"] = out["score_crowd_max"] = None
     if config.crowd:
         counted = (
-            crowd.result() if crowd is not None else _crowd(path, start, end, config, source_fps, detector)
+            crowd.result()
+            if crowd is not None
+            else _crowd(path, start, end, config, source_fps, detector, info)
         )
         out["score_crowd"], out["score_crowd_max"] = counted
     return out
 
 
 def _crowd(
-    path: str | Path, start: int, end: int, config: AnalysisConfig, source_fps: float | None, detector: Any
+    path: str | Path,
+    start: int,
+    end: int,
+    config: AnalysisConfig,
+    source_fps: float | None,
+    detector: Any,
+    info: tuple[float, tuple[int, int], int],
 ) -> tuple[float | None, float | None]:
     """(mean, max) people per frame over a few full-colour keyframes of [start, end) (None without any)."""
-    src_fps, src_size, _ = source_info(path, source_fps)
+    src_fps, src_size, _ = info
     idx = crowd_indices(path, start, end, src_fps, config.crowd_frames)
     # one call per frame: each seeks to its keyframe instead of decoding the frames in between
     parts = [

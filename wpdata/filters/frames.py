@@ -152,6 +152,7 @@ def sample_frames(
     chroma: bool = False,
     on_gray: Callable[[np.ndarray], None] | None = None,
     skip_loop_filter: bool = False,
+    info: tuple[float, tuple[int, int], int] | None = None,
 ) -> AnalysisFrames:
     """Frames [start, end) of `path`, gray, `width` pixels wide, every k-th source frame (image folders need source_fps).
 
@@ -161,11 +162,12 @@ def sample_frames(
     decoder threads (0 = automatic). `chroma`: also keep each frame's (Cb, Cr) planes at half resolution
     (from the decoder's yuv420p planes; decodes that only give RGB convert with OpenCV's BT.601).
     `skip_loop_filter` (with `skip_nonref`): decode without the deblocking filter.
+    `info`: the source's ``source_info`` when the caller has it (saves probing again).
     `on_gray` is called with each kept gray frame [h, w] as soon as it is decoded, in order (work on
     consecutive frames can start while the rest decode).
     """
     p = Path(path)
-    src_fps, src_size, num_frames = source_info(p, source_fps)
+    src_fps, src_size, num_frames = info if info is not None else source_info(p, source_fps)
     stop = num_frames if end is None else int(end)
     if num_frames > 0:
         stop = min(stop, num_frames)

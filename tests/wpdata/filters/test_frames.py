@@ -94,3 +94,19 @@ def test_chroma_planes_from_both_decode_paths(tmp_path):
         assert cr[:, :, 50:].mean() > 180 and cb[:, :, 50:].mean() < 110  # red: high Cr
         planes.append(a.chroma[0].astype(float))
     assert np.abs(planes[0] - planes[1])[:, list(range(30)) + list(range(50, 80))].mean() < 6.0
+
+
+def test_skip_loop_filter_decodes_the_same_frames_nearly_alike(clip):
+    plain = sample_frames(clip, analysis_fps=6.0, skip_nonref=True)
+    fast = sample_frames(clip, analysis_fps=6.0, skip_nonref=True, skip_loop_filter=True)
+    np.testing.assert_array_equal(plain.indices, fast.indices)
+    diff = np.abs(plain.gray.astype(np.int16) - fast.gray)  # [N, h, w]
+    assert diff.max() > 0  # the option reached the decoder: deblocking was skipped
+    assert diff.mean() < 1.5  # ...and the frames still match to within a gray level on average
+
+
+def test_on_gray_sees_each_kept_frame_in_order(clip):
+    for nonref in (True, False):
+        seen: list[np.ndarray] = []
+        a = sample_frames(clip, analysis_fps=6.0, skip_nonref=nonref, chroma=True, on_gray=seen.append)
+        assert len(seen) == len(a) and all(np.array_equal(g, s) for g, s in zip(a.gray, seen, strict=True))
