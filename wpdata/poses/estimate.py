@@ -60,7 +60,7 @@ class SfMConfig:
     camera_model: str = "SIMPLE_RADIAL"  # COLMAP model of the one shared camera when K is unknown
     focal_from_rotation: bool = True  # K unknown: focal from pure-rotation pairs, held fixed (else BA's)
     focal_two_view: str = "refine"  # K unknown, no turn focal: from moving pairs' F, "refine" | "fix" | "off"
-    focal_max_drift: float | None = 0.03  # "refine": BA's focal this far off the two-view one -> mapped again, fixed
+    focal_max_drift: float | None = 0.03  # "refine": BA's focal further off -> mapped again with it fixed
     focal_length_factor: float = 0.85  # initial focal / longer side when K is unknown (~60 deg HFOV)
     min_registered_fraction: float = 0.8  # of sampled frames registered or chained; fewer -> error
     max_interp_gap: int = 3  # longest run of sampled frames neither registered nor chained (interpolated)

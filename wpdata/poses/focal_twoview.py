@@ -23,7 +23,7 @@ from scipy.optimize import minimize_scalar
 __all__ = ["focal_from_fundamental", "focal_from_two_views", "two_view_focals"]
 
 MIN_MATCHES = 30  # F inliers a pair needs
-MAX_H_RATIO = 0.8  # homography inliers / F inliers above this: F is ill-defined (turn or plane), pair left out
+MAX_H_RATIO = 0.8  # homography inliers / F inliers above this: F ill-defined (turn, plane), pair left out
 MIN_PAIRS = 5  # pairs needed for an estimate
 F_THRESHOLD = 1.0  # px, RANSAC threshold of F
 

@@ -311,7 +311,9 @@ def run_sfm(
             raise ValueError(f"unknown matching {config.matching!r}; known: sequential, exhaustive")
         stats, pure = _rotation_pairs(db, names)
         turning = focal_from_rotations(stats)[1]
-        f_rot, f_two, n_two = _initial_focal(db, names, stats, mapping, config) if K is None else (None, None, 0)
+        f_rot, f_two, n_two = (
+            _initial_focal(db, names, stats, mapping, config) if K is None else (None, None, 0)
+        )
         models = _map_and_pick(db, image_dir, sparse, mapping, config.far_tri_angles, config.far_min_gain)
         held = f_two is not None and config.focal_two_view == "fix"
         if f_two is not None and not held and _drifted(models, f_two, config.focal_max_drift):
@@ -320,7 +322,9 @@ def run_sfm(
             fixed.mapper.abs_pose_refine_focal_length = False
             (sparse / "fixed").mkdir(parents=True, exist_ok=True)
             pycolmap.set_random_seed(config.seed)
-            models = _map_and_pick(db, image_dir, sparse / "fixed", fixed, config.far_tri_angles, config.far_min_gain)
+            models = _map_and_pick(
+                db, image_dir, sparse / "fixed", fixed, config.far_tri_angles, config.far_min_gain
+            )
             held = True
     if not models:
         return SfMResult({}, np.eye(3), np.nan, np.nan, np.nan, 0, num_features, 0, focal_rotation=f_rot,

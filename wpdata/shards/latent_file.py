@@ -1,34 +1,18 @@
-"""The ``latent.safetensors`` member: VAE latents stored TIME-MAJOR, with the order in its metadata.
+"""The ``latent.safetensors`` member: VAE latents stored TIME-MAJOR, with the order in its metadata
+(the layout contract: ``manifests.latent_format``), and the caption embedding [D] float32 beside them.
 
-A VAE gives latents channel-major ``[C, T_lat, h, w]``; a training batch is ``[B, T_lat, C, h, w]``.
-So the file stores ``latent`` as ``[T_lat, C, h, w]`` and says so in the safetensors ``__metadata__``
-(``{"layout": "TCHW"}``): a window of latent frames is then one contiguous byte range that a reader
-reads straight into its batch slot. A file without the ``layout`` key (written before) is ``CTHW``,
-``latent [C, T_lat, h, w]``; readers take both. ``caption_embedding`` [D] float32 sits beside it.
-
-Written here rather than with ``safetensors.numpy.save`` because that keeps metadata in a hash map
-whose key order changes from process to process (two keys, different bytes per run); this writer
-sorts keys (``safetensors_file.safetensors_bytes``), so the same latents always give the same bytes.
+Written with ``manifests.safetensors_format.safetensors_bytes`` rather than ``safetensors.numpy.save``:
+that sorts metadata keys, so the same latents always give the same bytes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from wpdata.shards.safetensors_file import safetensors_bytes
+from manifests.latent_format import CHANNEL_MAJOR, LAYOUT_KEY, LAYOUTS, TIME_MAJOR, latent_layout
+from manifests.safetensors_format import safetensors_bytes
 
-LAYOUT_KEY = "layout"
-TIME_MAJOR = "TCHW"  # latent [T_lat, C, h, w]
-CHANNEL_MAJOR = "CTHW"  # latent [C, T_lat, h, w]: files without a layout key
-LAYOUTS = (TIME_MAJOR, CHANNEL_MAJOR)
-
-
-def latent_layout(metadata: dict[str, str] | None) -> str:
-    """The stored order of a latent file's ``latent`` from its safetensors metadata; raises ValueError."""
-    layout = (metadata or {}).get(LAYOUT_KEY, CHANNEL_MAJOR)
-    if layout not in LAYOUTS:
-        raise ValueError(f"latent layout {layout!r} is not one of {LAYOUTS}")
-    return layout
+__all__ = ["CHANNEL_MAJOR", "LAYOUTS", "LAYOUT_KEY", "TIME_MAJOR", "latent_layout", "latent_safetensors"]
 
 
 def latent_safetensors(

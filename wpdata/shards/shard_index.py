@@ -36,13 +36,14 @@ import numpy as np
 
 from manifests.actions import NUM_ACTIONS
 from manifests.atomic import atomic_write_bytes
+from manifests.latent_format import TIME_MAJOR, latent_layout
 from manifests.layout import num_latents
-from wpdata.shards.latent_file import TIME_MAJOR, latent_layout
-from wpdata.shards.safetensors_file import ST_DTYPES, Entries, safetensors_bytes, safetensors_header
+from manifests.safetensors_format import DTYPES, Entries, safetensors_bytes, safetensors_header
 
 INDEX_FORMAT = "wp-shard-index"
 INDEX_VERSION = 2
 INDEX_SUFFIX = ".idx.safetensors"
+LATENT_CODES = ("F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8")  # latents a batch can hold
 EDGE_BYTES = 8192
 
 
@@ -71,7 +72,7 @@ def _caption(members: dict[str, bytes], tensors: Entries) -> np.ndarray | None:
     """The caption embedding [D] float32 as the reader forms it (latent.safetensors first)."""
     if "caption_embedding" in tensors:
         dtype, shape, at = tensors["caption_embedding"]
-        raw = np.frombuffer(members["latent.safetensors"], ST_DTYPES[dtype], math.prod(shape), at)
+        raw = np.frombuffer(members["latent.safetensors"], DTYPES[dtype], math.prod(shape), at)
         if dtype == "BF16":
             return (raw.astype(np.uint32) << 16).view(np.float32)
         return raw.astype(np.float32)
@@ -101,7 +102,7 @@ def index_row(members: dict[str, bytes]) -> dict[str, Any] | None:
         and K.dtype == np.float32 and (K.shape == (3, 3) or K.shape == (T, 3, 3))
         and a.dtype.kind in "iu" and a.ndim == 1 and len(a) == num_latents(max(T, 1))
         and (a.size == 0 or (a.min() >= 0 and a.max() < NUM_ACTIONS))
-        and len(shape) == 4 and shape[1] == len(a) and dtype in ST_DTYPES and dtype != "BOOL"
+        and len(shape) == 4 and shape[1] == len(a) and dtype in LATENT_CODES
     )  # fmt: skip
     if not good:
         return None

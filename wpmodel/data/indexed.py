@@ -21,8 +21,8 @@ import numpy as np
 import torch
 
 from manifests.layout import MEMBERS
+from manifests.safetensors_format import DTYPES
 from wpmodel.data.latent_slab import LatentSlab
-from wpmodel.data.safetensors_view import _DTYPES
 from wpmodel.data.sample import _ALIASES, SampleConfig, TrainSample, decode_sample
 from wpmodel.data.shard_index import ShardIndex
 from wpmodel.data.stats import SkipCounter
@@ -84,7 +84,7 @@ class ShardWindows:
         )
         self.has_caption = has
         self.signature = (L, C, h, w, D, idx.latent_dtype)
-        plane = h * w * np.dtype(_DTYPES[idx.latent_dtype]).itemsize  # bytes of one [h, w] slice
+        plane = h * w * np.dtype(DTYPES[idx.latent_dtype]).itemsize  # bytes of one [h, w] slice
         at = a["latent_offset"][rows] + self.starts * (C * plane if idx.time_major else plane)  # [M]
         self.at = at
         if len(rows) > 1 and (np.diff(rows) == 1).all() and (np.diff(at) == at[1] - at[0]).all():

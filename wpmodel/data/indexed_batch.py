@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from manifests.safetensors_format import DTYPES
 from wpmodel.data.collate import _batch_buffer, collate
 from wpmodel.data.indexed import Ref, ShardWindows, ref_sample
 from wpmodel.data.json_list import JsonList
 from wpmodel.data.latent_slab import _TORCH, BatchPool, LatentSlab, _preadv_all
-from wpmodel.data.safetensors_view import _DTYPES
 from wpmodel.data.sample import TrainSample
 from wpmodel.data.shard_index import ShardIndex
 
@@ -91,7 +91,7 @@ class LatentStager:
         through the staging buffer (a few samples a read) and transposed into ``dst`` [k, L, C, h, w]."""
         count, L, C, h, w = dst.shape
         T = int(index.a["latent_shape"][i, 1])
-        dt = np.dtype(_DTYPES[index.latent_dtype])
+        dt = np.dtype(DTYPES[index.latent_dtype])
         plane = h * w * dt.itemsize  # bytes of one [h, w] slice
         span = ((C - 1) * T + L) * plane  # channel 0's window start .. channel C-1's window end
         per = max(1, min(count, (STAGE_BYTES - span) // stride + 1 if stride else 1))  # samples a read

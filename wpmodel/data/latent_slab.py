@@ -24,21 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from wpmodel.data.safetensors_view import _DTYPES
+from manifests.safetensors_format import DTYPES
 
 _IOV_MAX = max(1, min(os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 1024, 1024))
-TIME_MAJOR, CHANNEL_MAJOR = "TCHW", "CTHW"  # = wpdata.shards.latent_file's (no import across packages)
 _TORCH = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
           "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
           "BOOL": torch.bool}  # fmt: skip
-
-
-def latent_layout(metadata: dict[str, str] | None) -> str:
-    """The stored order of a latent file's ``latent`` from its safetensors metadata; raises ValueError."""
-    layout = (metadata or {}).get("layout", CHANNEL_MAJOR)
-    if layout not in (TIME_MAJOR, CHANNEL_MAJOR):
-        raise ValueError(f"latent layout {layout!r} is not {TIME_MAJOR} or {CHANNEL_MAJOR}")
-    return layout
 
 
 @dataclass(frozen=True)
@@ -74,7 +65,7 @@ class LatentSlab:
 
     @property
     def numpy_dtype(self) -> np.dtype:
-        return np.dtype(_DTYPES[self.stored_dtype])
+        return np.dtype(DTYPES[self.stored_dtype])
 
     def read_into(self, out: np.ndarray) -> None:
         """Fill the C-contiguous ``out`` [L, C, h, w] (this dtype, or uint16 for bfloat16) from the file."""

@@ -27,9 +27,10 @@ import numpy as np
 import torch
 
 from manifests.actions import NUM_ACTIONS
+from manifests.latent_format import TIME_MAJOR, latent_layout
 from manifests.layout import MEMBERS, num_latents
 from wpmodel.data.decode import DecodeError, decode_mp4, to_unit_planar
-from wpmodel.data.latent_slab import TIME_MAJOR, LatentSlab, latent_layout
+from wpmodel.data.latent_slab import LatentSlab
 from wpmodel.data.npy import load_npy
 from wpmodel.data.safetensors_view import Entries, load_safetensors, safetensors_header
 from wpmodel.data.stats import SkipCounter

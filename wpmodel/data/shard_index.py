@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from wpmodel.data.latent_slab import CHANNEL_MAJOR, TIME_MAJOR
-from wpmodel.data.safetensors_view import _DTYPES
+from manifests.latent_format import CHANNEL_MAJOR, TIME_MAJOR
+from manifests.safetensors_format import DTYPES
 
 INDEX_FORMAT = "wp-shard-index"  # = wpdata.shards.shard_index.INDEX_FORMAT (no import across packages)
 INDEX_VERSION = "2"  # 2 added ``latent_layout``; a version 1 index (all latents CTHW) is read too
@@ -107,7 +107,7 @@ def _tensors(buf: bytearray) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     out = {}
     for name, info in header.items():
         shape, (begin, _) = info["shape"], info["data_offsets"]
-        dtype = np.dtype(_DTYPES[info["dtype"]])
+        dtype = np.dtype(DTYPES[info["dtype"]])
         out[name] = np.frombuffer(buf, dtype, math.prod(shape), 8 + n + begin).reshape(shape)
     return out, meta
 
@@ -125,7 +125,7 @@ def _check(a: dict[str, np.ndarray], meta: dict[str, str], keys: list[str], suff
         raise IndexMismatch("bad", "pose / action rows do not add up")
     if len(a["json"]) != a["json_size"].sum():
         raise IndexMismatch("bad", "json bytes do not add up")
-    if a["ok"].any() and meta.get("latent_dtype") not in _DTYPES:
+    if a["ok"].any() and meta.get("latent_dtype") not in DTYPES:
         raise IndexMismatch("bad", f"latent dtype {meta.get('latent_dtype')!r}")
     if meta.get("latent_layout", CHANNEL_MAJOR) not in (TIME_MAJOR, CHANNEL_MAJOR):
         raise IndexMismatch("bad", f"latent layout {meta.get('latent_layout')!r}")

@@ -1,13 +1,24 @@
-"""Focal length from the fundamental matrices of moving view pairs; turning-only pairs give none."""
+"""Focal length from the fundamental matrices of moving view pairs; turning-only pairs give none; SfM uses it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
+import pytest
 from scipy.spatial.transform import Rotation
 
-from wpdata.poses.focal_twoview import focal_from_fundamental, focal_from_two_views, two_view_focals
-from wpdata.synth import intrinsics
+from wpdata.poses import SfMConfig
+from wpdata.poses.estimate import _write_frames
+from wpdata.poses.focal_twoview import (
+    MIN_PAIRS,
+    focal_from_fundamental,
+    focal_from_two_views,
+    two_view_focals,
+)
+from wpdata.poses.sfm import run_sfm
+from wpdata.synth import intrinsics, make_world, walking, write_sekai_clip
 
 W, H = 640, 360
 K = intrinsics(W, H)  # f = 457 px (70 deg HFOV)
@@ -45,13 +56,13 @@ def test_exact_fundamental_matrix_gives_the_focal() -> None:
 def test_moving_pairs_give_the_focal_within_two_percent() -> None:
     rng = np.random.default_rng(3)
     pairs = {}
-    for i in range(8):
+    for i in range(24):
         yaw, pitch = rng.uniform(-15, 15), rng.uniform(-6, 6)
         t = (rng.uniform(-0.8, 0.8), rng.uniform(-0.2, 0.2), rng.uniform(-0.8, 0.8))
         pairs[(i, i + 1)] = _pair((yaw, pitch), t, i)
     focals = two_view_focals(pairs, W, H)
     f, used = focal_from_two_views(focals)
-    assert used >= 6 and f is not None and abs(f / K[0, 0] - 1) < 0.02, (f, used, focals)
+    assert used >= 20 and f is not None and abs(f / K[0, 0] - 1) < 0.02, (f, used, focals)
 
 
 def test_pairs_that_only_turn_give_no_focal() -> None:
@@ -72,3 +83,18 @@ def test_same_matches_give_the_same_focal() -> None:
     a = two_view_focals(pairs, W, H)
     cv2.setRNGSeed(123)  # the estimate reseeds: no dependence on the caller's RNG state
     assert two_view_focals(pairs, W, H) == a
+
+
+@pytest.mark.slow
+def test_sfm_on_a_walk_starts_from_the_two_view_focal(tmp_path: Path) -> None:
+    """A walk with no turn on the spot: the focal comes from the moving pairs, and BA stays near it."""
+    w, h, T = 320, 180, 48
+    world = make_world(0, "street")
+    c2w, Kw = walking(world, T, 24.0, seed=0), intrinsics(w, h)
+    mp4 = write_sekai_clip(tmp_path / "clip", world, c2w, Kw, w, h, 24.0, "walk")
+    sampled = np.arange(0, T, 2)  # [24]
+    names = _write_frames(mp4, sampled, (w, h), tmp_path / "images")
+    res = run_sfm(tmp_path / "images", names, tmp_path, SfMConfig(far_tri_angles=None), None)
+    assert res.focal_rotation is None and res.two_view_pairs >= MIN_PAIRS
+    assert res.focal_two_view is not None and abs(res.focal_two_view / Kw[0, 0] - 1) < 0.03
+    assert abs(res.K[0, 0] / Kw[0, 0] - 1) < 0.03 and len(res.c2w) >= 20
