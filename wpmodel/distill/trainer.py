@@ -38,8 +38,8 @@ from wpmodel.distill.config import DistillConfig
 from wpmodel.distill.networks import load_networks
 from wpmodel.distill.updates import clip_and_step, critic_update, generator_update
 from wpmodel.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-from wpmodel.train.data import epoch_batches, load_frozen_vae, shard_source
-from wpmodel.train.dist import DistInfo, all_true, barrier, init_distributed, mean_over_ranks, wrap_model
+from wpmodel.train.data import load_frozen_vae, run_batches, shard_source
+from wpmodel.train.dist import DistInfo, barrier, init_distributed, mean_over_ranks, wrap_model
 from wpmodel.train.ema import EMA
 from wpmodel.train.fsdp_state import FullState, ema_source
 from wpmodel.train.samples import write_sample_video
@@ -159,62 +159,53 @@ def distill(
         return path
 
     try:
-        while step < end:
-            batches, seen = epoch_batches(data, epoch, pos), pos
-            while step < end:
-                t0 = time.perf_counter()
-                batch = next(batches, None)
-                if not all_true(batch is not None, info):
-                    break
-                seen, pos = seen + 1, seen + 1
-                sample_batch = sample_batch or batch
-                g, g_exit = step_generator(tc.seed, info.rank, step), exit_generator(tc.seed, step)
-                clips = clips_from_batch(batch, batch_latents(batch, vae, device, g))
-                c_losses, c_norm = [], 0.0
-                for _ in range(dc.critic_steps):
-                    c_losses.append(
-                        critic_update(critic, opt_c, student, clips, dc, g, g_exit, info, autocast)
-                    )
-                    c_norm = clip_and_step(critic, opt_c, oc.grad_clip)
-                stats = generator_update(
-                    student, teacher, critic, opt_g, clips, dc, g, g_exit, info, autocast
+        t0 = time.perf_counter()
+        batches = run_batches(data, epoch, pos, info, "distillation") if step < end else iter(())
+        for batch, at_epoch, at_pos in batches:
+            epoch, pos = at_epoch, at_pos  # where a checkpoint resumes
+            sample_batch = sample_batch or batch
+            g, g_exit = step_generator(tc.seed, info.rank, step), exit_generator(tc.seed, step)
+            clips = clips_from_batch(batch, batch_latents(batch, vae, device, g))
+            c_losses, c_norm = [], 0.0
+            for _ in range(dc.critic_steps):
+                c_losses.append(critic_update(critic, opt_c, student, clips, dc, g, g_exit, info, autocast))
+                c_norm = clip_and_step(critic, opt_c, oc.grad_clip)
+            stats = generator_update(student, teacher, critic, opt_g, clips, dc, g, g_exit, info, autocast)
+            g_norm, g_loss = clip_and_step(student, opt_g, oc.grad_clip), stats["gen_loss"]
+            for sched in scheds.values():
+                sched.step()
+            ema.update(ema_source(student, sharded))
+            step += 1
+            c_mean = float(np.mean(c_losses)) if c_losses else float("nan")
+            if not math.isfinite(g_loss) or (c_losses and not math.isfinite(c_mean)):
+                raise FloatingPointError(
+                    f"distillation loss is not finite at step {step}: {g_loss}, {c_mean}"
                 )
-                g_norm, g_loss = clip_and_step(student, opt_g, oc.grad_clip), stats["gen_loss"]
-                for sched in scheds.values():
-                    sched.step()
-                ema.update(ema_source(student, sharded))
-                step += 1
-                c_mean = float(np.mean(c_losses)) if c_losses else float("nan")
-                if not math.isfinite(g_loss) or (c_losses and not math.isfinite(c_mean)):
-                    raise FloatingPointError(
-                        f"distillation loss is not finite at step {step}: {g_loss}, {c_mean}"
-                    )
-                result.gen_losses.append(g_loss)
-                result.critic_losses.append(c_mean)
-                if step % tc.log_every == 0 or step == end:
-                    names = ["gen_loss", "critic_loss", "grad_norm_generator", "grad_norm_critic",
+            result.gen_losses.append(g_loss)
+            result.critic_losses.append(c_mean)
+            if step % tc.log_every == 0 or step == end:
+                names = ["gen_loss", "critic_loss", "grad_norm_generator", "grad_norm_critic",
                              "dmd_direction_rms", "teacher_context_latents"]  # fmt: skip
-                    vals = [g_loss, c_mean if c_losses else 0.0, g_norm, c_norm,
+                vals = [g_loss, c_mean if c_losses else 0.0, g_norm, c_norm,
                             stats["dmd_direction_rms"], stats["teacher_context_latents"]]  # fmt: skip
-                    scalars = dict(zip(names, mean_over_ranks(vals, info), strict=True))
-                    scalars |= {"lr_generator": scheds["generator"].get_last_lr()[0],
+                scalars = dict(zip(names, mean_over_ranks(vals, info), strict=True))
+                scalars |= {"lr_generator": scheds["generator"].get_last_lr()[0],
                                 "steps_per_s": 1.0 / max(time.perf_counter() - t0, 1e-9)}  # fmt: skip
-                    if writer is not None:
-                        for k, v in scalars.items():
-                            writer.add_scalar(f"distill/{k}", v, step)
-                    if log:
-                        log(f"step {step}: " + " ".join(f"{k} {v:.4g}" for k, v in scalars.items()))
-                if main and tc.sample_every and (step % tc.sample_every == 0 or step == end):
-                    lat = batch_latents(sample_batch, vae, device, torch.Generator().manual_seed(0))
-                    path = out_dir / "samples" / f"step_{step:08d}.mp4"
-                    result.samples.append(write_sample_video(path, ema.module, sample_batch, lat, vae,
+                if writer is not None:
+                    for k, v in scalars.items():
+                        writer.add_scalar(f"distill/{k}", v, step)
+                if log:
+                    log(f"step {step}: " + " ".join(f"{k} {v:.4g}" for k, v in scalars.items()))
+            if main and tc.sample_every and (step % tc.sample_every == 0 or step == end):
+                lat = batch_latents(sample_batch, vae, device, torch.Generator().manual_seed(0))
+                path = out_dir / "samples" / f"step_{step:08d}.mp4"
+                result.samples.append(write_sample_video(path, ema.module, sample_batch, lat, vae,
                                                              tc.sample_chunks, dc.denoising_steps, dc.shift))  # fmt: skip
-                if step % tc.ckpt_every == 0 or step == end:
-                    result.checkpoint = checkpoint()
-            if step < end:
-                if seen == 0:
-                    raise ValueError(f"the distillation data yielded no batch in epoch {epoch}")
-                epoch, pos = epoch + 1, 0
+            if step % tc.ckpt_every == 0 or step == end:
+                result.checkpoint = checkpoint()
+            if step >= end:
+                break
+            t0 = time.perf_counter()
     finally:
         if writer is not None:
             writer.close()

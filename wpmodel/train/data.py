@@ -11,7 +11,7 @@ import torch
 
 from wpmodel.data.loader import Loader, make_loader
 from wpmodel.train.config import TrainConfig
-from wpmodel.train.dist import DistInfo
+from wpmodel.train.dist import DistInfo, all_true
 
 
 def shard_source(shards: Any) -> Any:
@@ -89,3 +89,20 @@ def epoch_batches(loader: Any, epoch: int, skip: int) -> Iterator[dict[str, Any]
         if next(it, None) is None:
             return
     yield from it
+
+
+def run_batches(
+    loader: Any, epoch: int, pos: int, info: DistInfo, what: str = "training"
+) -> Iterator[tuple[dict[str, Any], int, int]]:
+    """(batch, epoch, batches of that epoch used so far) from ``epoch`` after its first ``pos`` batches,
+    epoch after epoch, for as long as the caller asks. An epoch ends on every rank at the same step (when
+    any rank runs out: ``all_true``, a collective each batch); an epoch that yields no batch at all
+    raises ValueError (``what`` names the data)."""
+    while True:
+        batches, seen = epoch_batches(loader, epoch, pos), pos
+        while all_true((batch := next(batches, None)) is not None, info):
+            seen += 1
+            yield batch, epoch, seen
+        if seen == 0:
+            raise ValueError(f"the {what} data yielded no batch in epoch {epoch}")
+        epoch, pos = epoch + 1, 0

@@ -29,8 +29,8 @@ from manifests.atomic import atomic_write_text
 from wpmodel.dit.model import WorldPlayDiT
 from wpmodel.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from wpmodel.train.config import TrainConfig
-from wpmodel.train.data import epoch_batches, load_frozen_vae, train_loader, val_loader
-from wpmodel.train.dist import DistInfo, all_true, barrier, init_distributed, mean_over_ranks, wrap_model
+from wpmodel.train.data import epoch_batches, load_frozen_vae, run_batches, train_loader, val_loader
+from wpmodel.train.dist import DistInfo, barrier, init_distributed, mean_over_ranks, wrap_model
 from wpmodel.train.ema import EMA
 from wpmodel.train.fsdp_state import FullState, ema_source
 from wpmodel.train.samples import write_sample_video
@@ -138,69 +138,62 @@ def train(
         return path
 
     try:
-        while step < end:
-            batches, seen = epoch_batches(data, epoch, pos), pos
-            while step < end:
-                t0 = time.perf_counter()
-                batch = next(batches, None)
-                if not all_true(batch is not None, info):
-                    break
-                seen, pos = seen + 1, seen + 1
-                sample_batch = sample_batch or batch
-                model.train()
-                out = training_step(model, batch, step_generator(tc.seed, info.rank, step), cfg, vae)
-                opt.zero_grad(set_to_none=True)
-                out.loss.backward()
-                grad_norm = float(
-                    _full(torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip))
+        t0 = time.perf_counter()
+        batches = run_batches(data, epoch, pos, info) if step < end else iter(())
+        for batch, at_epoch, at_pos in batches:
+            epoch, pos = at_epoch, at_pos  # where a checkpoint resumes
+            sample_batch = sample_batch or batch
+            model.train()
+            out = training_step(model, batch, step_generator(tc.seed, info.rank, step), cfg, vae)
+            opt.zero_grad(set_to_none=True)
+            out.loss.backward()
+            grad_norm = float(_full(torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)))
+            opt.step()
+            sched.step()
+            ema.update(ema_source(model, state.sharded))
+            step += 1
+            loss = out.loss.item()
+            if not math.isfinite(loss):
+                raise FloatingPointError(
+                    f"training loss is {loss} at step {step} (batch {batch.get('keys')})"
                 )
-                opt.step()
-                sched.step()
-                ema.update(ema_source(model, state.sharded))
-                step += 1
-                loss = out.loss.item()
-                if not math.isfinite(loss):
-                    raise FloatingPointError(
-                        f"training loss is {loss} at step {step} (batch {batch.get('keys')})"
-                    )
-                result.losses.append(loss)
-                if step % tc.log_every == 0 or step == end:
-                    mean_loss, mean_gn = mean_over_ranks([loss, grad_norm], info)
-                    n = len(out.windows) * info.world_size
-                    scalars = {"loss": mean_loss, "grad_norm": mean_gn, "lr": sched.get_last_lr()[0],
+            result.losses.append(loss)
+            if step % tc.log_every == 0 or step == end:
+                mean_loss, mean_gn = mean_over_ranks([loss, grad_norm], info)
+                n = len(out.windows) * info.world_size
+                scalars = {"loss": mean_loss, "grad_norm": mean_gn, "lr": sched.get_last_lr()[0],
                                "samples_per_s": n / max(time.perf_counter() - t0, 1e-9),
                                "memory_frac": sum(w.memory_mode for w in out.windows) / len(out.windows)}  # fmt: skip
-                    stats = getattr(data, "stats", None)
-                    if stats is not None:
-                        scalars |= {
-                            "data_skipped": stats.num_skipped,
-                            "data_samples_read": stats.samples_read,
-                        }
-                    if writer is not None:
-                        for k, v in scalars.items():
-                            writer.add_scalar(f"train/{k}", v, step)
-                    if log:
-                        log(f"step {step}: " + " ".join(f"{k} {v:.4g}" for k, v in scalars.items()))
-                if val_data is not None and tc.val_every and (step % tc.val_every == 0 or step == end):
-                    vl = evaluate(model, val_data, cfg, vae)
-                    result.val_losses[step] = vl
-                    if writer is not None:
-                        writer.add_scalar("val/loss", vl, step)
-                    if log:
-                        log(f"step {step}: val_loss {vl:.4g}")
-                if main and tc.sample_every and (step % tc.sample_every == 0 or step == end):
-                    sb = sample_batch
-                    lat = batch_latents(sb, vae, device, torch.Generator().manual_seed(0))
-                    path = out_dir / "samples" / f"step_{step:08d}.mp4"
-                    result.samples.append(write_sample_video(
+                stats = getattr(data, "stats", None)
+                if stats is not None:
+                    scalars |= {
+                        "data_skipped": stats.num_skipped,
+                        "data_samples_read": stats.samples_read,
+                    }
+                if writer is not None:
+                    for k, v in scalars.items():
+                        writer.add_scalar(f"train/{k}", v, step)
+                if log:
+                    log(f"step {step}: " + " ".join(f"{k} {v:.4g}" for k, v in scalars.items()))
+            if val_data is not None and tc.val_every and (step % tc.val_every == 0 or step == end):
+                vl = evaluate(model, val_data, cfg, vae)
+                result.val_losses[step] = vl
+                if writer is not None:
+                    writer.add_scalar("val/loss", vl, step)
+                if log:
+                    log(f"step {step}: val_loss {vl:.4g}")
+            if main and tc.sample_every and (step % tc.sample_every == 0 or step == end):
+                sb = sample_batch
+                lat = batch_latents(sb, vae, device, torch.Generator().manual_seed(0))
+                path = out_dir / "samples" / f"step_{step:08d}.mp4"
+                result.samples.append(write_sample_video(
                         path, ema.module, sb, lat, vae, tc.sample_chunks, tc.sample_steps, tc.timestep_shift
                     ))  # fmt: skip
-                if step % tc.ckpt_every == 0 or step == end:
-                    result.checkpoint = checkpoint()
-            if step < end:  # this epoch ended on some rank before the run did
-                if seen == 0:
-                    raise ValueError(f"the training data yielded no batch in epoch {epoch}")
-                epoch, pos = epoch + 1, 0
+            if step % tc.ckpt_every == 0 or step == end:
+                result.checkpoint = checkpoint()
+            if step >= end:
+                break
+            t0 = time.perf_counter()
     finally:
         if writer is not None:
             writer.close()
