@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import typer
 
+from pipelines.commands import model_options as mo
+
 PROTOCOLS = ("short", "long")
 
 
@@ -223,12 +225,8 @@ def run_eval(opts: dict[str, Any], echo: Any = print) -> dict[str, Any]:
 
 
 def command(
-    checkpoint: Path = typer.Option(
-        ..., "--checkpoint", help="Run folder (newest checkpoint) or step_* folder."
-    ),
-    config: Path | None = typer.Option(
-        None, "--config", "-c", help="Train YAML (default: the run's train_config.json)."
-    ),
+    checkpoint: Path = mo.CHECKPOINT,
+    config: Path | None = mo.CONFIG,
     vae: Path = typer.Option(..., "--vae", help="Saved VideoVAE folder (decodes generated latents)."),
     shards: str | None = typer.Option(
         None,
@@ -256,9 +254,9 @@ def command(
         None, "--long-leg-latents", help="Long-term out leg: the clip's first N latents (default: all)."
     ),
     steps: int = typer.Option(4, "--steps", help="Euler steps per chunk (4 for a distilled student)."),
-    shift: float = typer.Option(3.0, "--shift", help="Timestep shift of the sampling grid."),
-    no_memory: bool = typer.Option(False, "--no-memory", help="Temporal window only (no retrieved memory)."),
-    time_mode: str = typer.Option("reframed", "--time-mode", help="reframed | absolute RoPE time indices."),
+    shift: float = mo.SHIFT,
+    no_memory: bool = mo.NO_MEMORY,
+    time_mode: str = mo.TIME_MODE,
     size: str | None = typer.Option(
         None, "--size", help="WIDTHxHEIGHT to resize clips to (default: config data.size)."
     ),
@@ -268,20 +266,10 @@ def command(
     sfm_frames: int = typer.Option(48, "--sfm-frames", help="Frames sampled for SfM per generated video."),
     fps: float = typer.Option(24.0, "--fps", help="Frame rate of the written videos."),
     seed: int = typer.Option(0, "--seed", help="Noise seed."),
-    ema: bool = typer.Option(
-        True, "--ema/--no-ema", help="Use the EMA weights when the checkpoint has them."
-    ),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+    ema: bool = mo.EMA,
+    device: str = mo.DEVICE,
 ) -> None:
     """Evaluate a checkpoint on held-out shards: PSNR, SSIM, LPIPS, Rdist, Tdist (short / long term)."""
-    opts = dict(locals())
-    opts["memory"] = not no_memory
-    try:
-        if long_factor < 4.0 and protocol != "short":
-            typer.echo(
-                f"note: --long-factor {long_factor} is below the paper's protocol (>= 4 context windows)"
-            )
-        run_eval(opts, echo=typer.echo)
-    except (FileNotFoundError, ValueError, KeyError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    if long_factor < 4.0 and protocol != "short":
+        typer.echo(f"note: --long-factor {long_factor} is below the paper's protocol (>= 4 context windows)")
+    mo.run_model_command(run_eval, dict(locals()))

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 import numpy as np
 import typer
 
+from pipelines.commands import model_options as mo
 from pipelines.commands.generate import camera_schedule, open_session, stream_to_mp4
 
 QUIT = {"q", "quit", "exit"}
@@ -86,12 +87,8 @@ def play(opts: dict[str, Any], stdin: TextIO | None = None, echo: Any = print) -
 
 
 def command(
-    checkpoint: Path = typer.Option(
-        ..., "--checkpoint", help="Run folder (newest checkpoint) or step_* folder."
-    ),
-    config: Path | None = typer.Option(
-        None, "--config", "-c", help="Train YAML (default: the run's train_config.json)."
-    ),
+    checkpoint: Path = mo.CHECKPOINT,
+    config: Path | None = mo.CONFIG,
     vae: Path = typer.Option(..., "--vae", help="Saved VideoVAE folder (wp train-vae)."),
     first_frame: Path | None = typer.Option(
         None, "--first-frame", help="Image, or a video whose first frame is used."
@@ -100,36 +97,26 @@ def command(
         None, "--shard", help="Take the first frame (and K) from a sample of this shard."
     ),
     sample: str | None = typer.Option(None, "--sample", help="Sample key in --shard (default: the first)."),
-    caption: str = typer.Option("", "--caption", help="Scene caption ('' = no caption)."),
-    keys: str | None = typer.Option(
-        None, "--keys", help="Key script, e.g. 'W*16 D*8' (one label per latent)."
-    ),
-    path: Path | None = typer.Option(None, "--path", help="Camera path file: TUM or KITTI, per video frame."),
+    caption: str = mo.CAPTION,
+    keys: str | None = mo.KEYS,
+    path: Path | None = mo.PATH,
     live: bool = typer.Option(
         False, "--live", help="Read keys from stdin, one line per chunk ('w a'; q quits)."
     ),
-    out: Path = typer.Option(..., "--out", "-o", help="Output mp4."),
-    chunks: int | None = typer.Option(None, "--chunks", help="Chunks to generate (default: the whole path)."),
+    out: Path = mo.OUT_MP4,
+    chunks: int | None = mo.CHUNKS,
     steps: int = typer.Option(4, "--steps", help="Euler steps per chunk (4 for a distilled student)."),
-    shift: float = typer.Option(3.0, "--shift", help="Timestep shift of the sampling grid."),
-    no_memory: bool = typer.Option(False, "--no-memory", help="Temporal window only (no retrieved memory)."),
-    time_mode: str = typer.Option("reframed", "--time-mode", help="reframed | absolute RoPE time indices."),
+    shift: float = mo.SHIFT,
+    no_memory: bool = mo.NO_MEMORY,
+    time_mode: str = mo.TIME_MODE,
     size: str | None = typer.Option(
         None, "--size", help="WIDTHxHEIGHT (default: config data.size or the frame's)."
     ),
     hfov: float = typer.Option(60.0, "--hfov", help="Horizontal field of view when K is not known, degrees."),
     fps: float = typer.Option(24.0, "--fps", help="Frame rate of the mp4."),
     seed: int = typer.Option(0, "--seed", help="Noise seed (same seed, same video)."),
-    ema: bool = typer.Option(
-        True, "--ema/--no-ema", help="Use the EMA weights when the checkpoint has them."
-    ),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+    ema: bool = mo.EMA,
+    device: str = mo.DEVICE,
 ) -> None:
     """Play a world model: stream chunks for keys, a camera path or live keys; mp4 written as it goes."""
-    opts = dict(locals())
-    opts["memory"] = not no_memory
-    try:
-        play(opts, echo=typer.echo)
-    except (FileNotFoundError, ValueError, KeyError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    mo.run_model_command(play, dict(locals()))
