@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from wpmodel.train.config import DataSection, DistSection, _plain, merge, sections_from_dict, undot
+from wpmodel.train.config import DataSection, DistSection, _plain, load_sections, sections_from_dict
 
 
 @dataclass
@@ -119,20 +117,4 @@ def load_distill_config(
     path: str | Path | None = None, overrides: dict[str, Any] | None = None
 ) -> DistillConfig:
     """The YAML at ``path`` with ``overrides`` (nested or dotted keys) merged in; errors name the file."""
-    data: dict[str, Any] = {}
-    where = "config"
-    if path is not None:
-        path, where = Path(path), str(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: config file does not exist")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path}: not valid YAML ({exc})") from exc
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: expected a mapping of config sections")
-    data = merge(data, undot(overrides or {}))
-    try:
-        return DistillConfig.from_dict(data)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{where}: {exc}") from exc
+    return load_sections(DistillConfig, path, overrides)

@@ -174,6 +174,12 @@ def undot(overrides: dict[str, Any]) -> dict[str, Any]:
 
 def load_train_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> TrainConfig:
     """The YAML at ``path`` (sections as ``TrainConfig``) with ``overrides`` merged in; errors name the file."""
+    return load_sections(TrainConfig, path, overrides)
+
+
+def load_sections(cls: type, path: str | Path | None, overrides: dict[str, Any] | None) -> Any:
+    """``cls.from_dict`` of the YAML at ``path`` with ``overrides`` (nested or dotted keys) merged in;
+    errors name the file. Shared by the train and distill configs."""
     data: dict[str, Any] = {}
     where = "config"
     if path is not None:
@@ -188,6 +194,6 @@ def load_train_config(path: str | Path | None = None, overrides: dict[str, Any] 
             raise ValueError(f"{path}: expected a mapping of config sections")
     data = merge(data, undot(overrides or {}))
     try:
-        return TrainConfig.from_dict(data)
+        return cls.from_dict(data)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{where}: {exc}") from exc
