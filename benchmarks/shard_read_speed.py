@@ -17,7 +17,8 @@ ndarrays) of the same clips from their mp4 files. Target: reader >= 0.8x the pla
 
 Shards hold as many samples as ``wp shard`` puts in one (``PlanConfig``: 1000 samples or 1 GiB), or
 ``--per-shard``. Everything runs in this process (num_workers=0) on files just written, so both sides read from the page
-cache. Each pair (floor, reader) is run --repeats times alternating, after one warm-up each; the table
+cache. Each reader configuration builds its loader once and reads it epoch after epoch (``set_epoch``),
+as a trainer does, so its batch buffers are reused as in training. Each pair (floor, reader) is run --repeats times alternating, after one warm-up each; the table
 gives the best and the median time, and the ratios floor time / reader time of both.
 
     python benchmarks/shard_read_speed.py [--out /tmp/RS/shard_bench] [--clips 48] [--repeats 5]
@@ -33,6 +34,7 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -181,19 +183,29 @@ def plain_decode(clips: list[Path]) -> int:
 WORKERS = 0  # --workers: DataLoader worker processes of the reader (a trainer uses some)
 
 
+_LOADERS: dict[tuple, Any] = {}  # one loader per configuration, reused epoch after epoch as a trainer does
+_EPOCHS: dict[tuple, int] = {}
+
+
 def through_reader(
     paths: list[Path], latents: bool, batch: int, window: int, video_dtype: str = "uint8"
 ) -> int:
-    loader = make_loader(
-        paths,
-        batch,
-        window_latents=window,
-        latents=latents,
-        rank=0,
-        world_size=1,
-        video_dtype=video_dtype,
-        num_workers=WORKERS,
-    )
+    """Samples of one epoch through the reader (the next epoch of this configuration's loader)."""
+    key = (tuple(paths), latents, batch, window, video_dtype)
+    if key not in _LOADERS:
+        _LOADERS[key] = make_loader(
+            paths,
+            batch,
+            window_latents=window,
+            latents=latents,
+            rank=0,
+            world_size=1,
+            video_dtype=video_dtype,
+            num_workers=WORKERS,
+        )
+    loader = _LOADERS[key]
+    _EPOCHS[key] = _EPOCHS.get(key, -1) + 1
+    loader.set_epoch(_EPOCHS[key])
     n = sum(len(b["keys"]) for b in loader)
     if loader.stats.num_skipped:
         raise RuntimeError(f"reader skipped samples: {loader.stats.as_dict()}")
