@@ -2,7 +2,7 @@
 CPU, sequential matching, incremental mapping; the largest model is returned in the project convention.
 With K unknown, a focal measured from pure-rotation pairs (`wpdata.poses.focal`) replaces COLMAP's
 initial guess and is held fixed (bundle adjustment's self-calibration drifts without parallax). Without
-such pairs the focal from the fundamental matrices of moving pairs (`wpdata.poses.focal_twoview`)
+such pairs, opt-in (`SfMConfig.focal_two_view`), the focal from the fundamental matrices of moving pairs (`wpdata.poses.focal_twoview`)
 replaces it, the matches are verified again with it (essential matrices, as with a known K), and bundle
 adjustment refines it; when it drifts more than `SfMConfig.focal_max_drift` off, the images are mapped
 again with it held fixed (BA settled 3-26% off on synthetic loops and walks from COLMAP's guess).

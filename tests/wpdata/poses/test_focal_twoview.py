@@ -94,7 +94,9 @@ def test_sfm_on_a_walk_starts_from_the_two_view_focal(tmp_path: Path) -> None:
     mp4 = write_sekai_clip(tmp_path / "clip", world, c2w, Kw, w, h, 24.0, "walk")
     sampled = np.arange(0, T, 2)  # [24]
     names = _write_frames(mp4, sampled, (w, h), tmp_path / "images")
-    res = run_sfm(tmp_path / "images", names, tmp_path, SfMConfig(far_tri_angles=None), None)
+    res = run_sfm(
+        tmp_path / "images", names, tmp_path, SfMConfig(far_tri_angles=None, focal_two_view="refine"), None
+    )
     assert res.focal_rotation is None and res.two_view_pairs >= MIN_PAIRS
     assert res.focal_two_view is not None and abs(res.focal_two_view / Kw[0, 0] - 1) < 0.03
     assert abs(res.K[0, 0] / Kw[0, 0] - 1) < 0.03 and len(res.c2w) >= 20
