@@ -99,10 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--modes", default="estK,gtK")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/pose_bench"))
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--sfm", default="{}", help='SfMConfig overrides as JSON, e.g. {"focal_two_view": "refine"}'
+    )
     args = ap.parse_args(argv)
     size = tuple(int(v) for v in args.size.lower().split("x"))
     kinds, modes = args.kinds.split(","), args.modes.split(",")
-    config = SfMConfig()
+    config = SfMConfig(**json.loads(args.sfm))
     print(f"pose accuracy: {args.clips} clips {args.size} {args.fps:g} fps {args.seconds:g} s; {config}")
     head = f"{'clip':<34} {'mode':<5} {'rot_med':>8} {'ATE%':>7} {'reg':>5} {'chain':>5} {'reproj':>6} {'f_err%':>6} {'fr/s':>6}  pass"
     print(head)
