@@ -20,16 +20,7 @@ from wpdata.poses.focal_twoview import (
 from wpdata.poses.sfm import run_sfm
 from wpdata.synth import intrinsics, make_world, walking, write_sekai_clip
 
-W, H = 640, 360
-K = intrinsics(W, H)  # f = 457 px (70 deg HFOV)
-
-
-def _pixels(X: np.ndarray, R: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels [N, 2] of world points X [N, 3] in the camera c2w = (R, t), and which are visible."""
-    Xc = (X - t) @ R  # [N, 3]
-    x = Xc @ K.T
-    x = x[:, :2] / x[:, 2:3]
-    return x, (Xc[:, 2] > 0.1) & (x[:, 0] > 0) & (x[:, 0] < W) & (x[:, 1] > 0) & (x[:, 1] < H)
+from .test_focal import H, K, W, _pixels  # the same synthetic camera and projection
 
 
 def _pair(euler_deg: tuple[float, float], t: tuple[float, float, float], seed: int, noise: float = 0.3):
