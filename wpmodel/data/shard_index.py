@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from manifests.latent_format import CHANNEL_MAJOR, TIME_MAJOR
-from manifests.safetensors_format import DTYPES
+from manifests.latent_format import CHANNEL_MAJOR, LAYOUTS, TIME_MAJOR
+from manifests.safetensors_format import DTYPES, safetensors_header
 
 INDEX_FORMAT = "wp-shard-index"  # = wpdata.shards.shard_index.INDEX_FORMAT (no import across packages)
 INDEX_VERSION = "2"  # 2 added ``latent_layout``; a version 1 index (all latents CTHW) is read too
@@ -63,7 +63,6 @@ class ShardIndex:
     frame_start: np.ndarray = field(init=False)  # [N] first row of each sample in c2w / K
     latent_start: np.ndarray = field(init=False)  # [N] first row of each sample in action
     json_start: np.ndarray = field(init=False)  # [N]
-    _meta: list[dict[str, Any]] | None = field(init=False, default=None)
     _json: bytes | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -85,30 +84,19 @@ class ShardIndex:
         blob, starts, sizes = self._json, self.json_start, self.a["json_size"]
         return [blob[s : s + n] for s, n in zip(starts[rows].tolist(), sizes[rows].tolist(), strict=True)]
 
-    def meta(self, i: int) -> dict[str, Any]:
-        """The json dict of sample ``i`` (the shard's json members are parsed together, once)."""
-        if self._meta is None:
-            blob, sizes = self.a["json"], self.a["json_size"]
-            parts = [
-                blob[s : s + n].tobytes()
-                for s, n in zip(self.json_start.tolist(), sizes.tolist(), strict=True)
-            ]
-            try:
-                self._meta = json.loads(b"[" + b",".join(p if p else b"null" for p in parts) + b"]")
-            except ValueError:
-                self._meta = [json.loads(p) if p else None for p in parts]
-        return self._meta[i]
+    def meta(self, i: int) -> dict[str, Any] | None:
+        """The json dict of sample ``i`` (None where it has no json member)."""
+        blob = self.json_bytes([i])[0]
+        return json.loads(blob) if blob else None
 
 
 def _tensors(buf: bytearray) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    n = int.from_bytes(buf[:8], "little")
-    header = json.loads(bytes(buf[8 : 8 + n]))
-    meta = header.pop("__metadata__", {})
-    out = {}
-    for name, info in header.items():
-        shape, (begin, _) = info["shape"], info["data_offsets"]
-        dtype = np.dtype(DTYPES[info["dtype"]])
-        out[name] = np.frombuffer(buf, dtype, math.prod(shape), 8 + n + begin).reshape(shape)
+    """The index's tensors (views of ``buf``) and metadata; raises ValueError if malformed."""
+    entries, meta = safetensors_header(buf)
+    out = {
+        name: np.frombuffer(buf, DTYPES[code], math.prod(shape), at).reshape(shape)
+        for name, (code, shape, at) in entries.items()
+    }
     return out, meta
 
 
@@ -127,7 +115,7 @@ def _check(a: dict[str, np.ndarray], meta: dict[str, str], keys: list[str], suff
         raise IndexMismatch("bad", "json bytes do not add up")
     if a["ok"].any() and meta.get("latent_dtype") not in DTYPES:
         raise IndexMismatch("bad", f"latent dtype {meta.get('latent_dtype')!r}")
-    if meta.get("latent_layout", CHANNEL_MAJOR) not in (TIME_MAJOR, CHANNEL_MAJOR):
+    if meta.get("latent_layout", CHANNEL_MAJOR) not in LAYOUTS:
         raise IndexMismatch("bad", f"latent layout {meta.get('latent_layout')!r}")
 
 
