@@ -16,6 +16,8 @@ gives no residual to reject translating pairs by.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import cv2
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -56,6 +58,17 @@ def focal_from_homography(H: np.ndarray, c: tuple[float, float], size: float) ->
     return f, float(r.fun), angle
 
 
+def seeded_pairs(
+    pairs: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]], min_matches: int
+) -> Iterator[tuple[tuple[int, int], np.ndarray, np.ndarray]]:
+    """(i, j, x_i, x_j) of the pairs with at least `min_matches` matches, in (i, j) order, after seeding
+    OpenCV's RNG, so that the same matches give the same RANSAC result."""
+    cv2.setRNGSeed(0)
+    for ij, (x1, x2) in sorted(pairs.items()):
+        if len(x1) >= min_matches:
+            yield ij, x1, x2
+
+
 def rotation_pairs(
     pairs: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]], width: int, height: int
 ) -> dict[tuple[int, int], tuple[float, float, float]]:
@@ -66,10 +79,7 @@ def rotation_pairs(
     """
     c, size = (width / 2.0, height / 2.0), float(max(width, height))
     out = {}
-    cv2.setRNGSeed(0)  # same matches -> same result
-    for ij, (x1, x2) in sorted(pairs.items()):
-        if len(x1) < 30:
-            continue
+    for ij, x1, x2 in seeded_pairs(pairs, 30):
         H, inl = cv2.findHomography(x1, x2, cv2.RANSAC, 1.5, maxIters=2000, confidence=0.999)
         if H is not None and inl.mean() >= MIN_INLIER_FRACTION:
             out[ij] = focal_from_homography(H, c, size)

@@ -20,6 +20,8 @@ import cv2
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from wpdata.poses.focal import seeded_pairs
+
 __all__ = ["focal_from_fundamental", "focal_from_two_views", "two_view_focals"]
 
 MIN_MATCHES = 30  # F inliers a pair needs
@@ -59,10 +61,7 @@ def two_view_focals(
     """
     c, size = (width / 2.0, height / 2.0), float(max(width, height))
     out = {}
-    cv2.setRNGSeed(0)  # same matches -> same result
-    for ij, (x1, x2) in sorted(pairs.items()):
-        if len(x1) < MIN_MATCHES:
-            continue
+    for ij, x1, x2 in seeded_pairs(pairs, MIN_MATCHES):
         x1 = np.asarray(x1, dtype=np.float64)
         x2 = np.asarray(x2, dtype=np.float64)
         F, f_in = cv2.findFundamentalMat(x1, x2, cv2.FM_RANSAC, F_THRESHOLD, 0.999, 5000)
