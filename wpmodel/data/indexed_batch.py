@@ -1,8 +1,12 @@
 """Batches of indexed samples (``wpmodel.data.indexed``): the batch ``collate`` would give, built with a
 few numpy operations per batch instead of per sample.
 
-Actions and captions were cut for the whole shard (``ShardWindows``); a batch copies its rows out (one
-slice per shard it spans) and gathers and re-centres its windows' poses. Latent windows are read from the tar by offset.
+Actions and captions were cut for the whole shard (``ShardWindows``). Consecutive batches of one window
+shape are built together (``iter_indexed_block``; the loader hands over as many as ``block_bytes`` of
+latents): their rows are copied out once (one slice per shard they span), their poses gathered and
+re-centred once, and each batch gets views of its rows; numpy's cost per call, not per byte, was most of a
+small batch's. Each batch's latents still get their own buffer, filled as the batch is yielded: a block-sized
+latent buffer falls out of the CPU cache and made the kernel's copy ~30% slower. Latent windows are read from the tar by offset.
 Time-major latents (layout TCHW): each window is one contiguous byte range in the batch's order, so
 a run of consecutive samples of one shard is ONE ``preadv`` straight into the batch slots (the few
 bytes between two windows, other members and tar headers, land in a scratch buffer; a gap over
@@ -19,6 +23,7 @@ per-sample TrainSamples, or shards of other shapes, goes through ``collate`` unc
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -122,6 +127,17 @@ def _runs(refs: list[Ref]) -> list[tuple[ShardWindows, int, int, int]]:
     return [tuple(r) for r in runs]
 
 
+def block_batches(batch: list[TrainSample | Ref], block_bytes: int) -> int:
+    """How many batches like ``batch`` to build in one go: as many as fit ``block_bytes`` of latents (at
+    least one); one where ``batch`` does not go the indexed way (per-sample items, mixed shapes)."""
+    first = batch[0]
+    if type(first) is not tuple or first[0].signature is None:
+        return 1
+    L, C, h, w, _, code = first[0].signature
+    nbytes = len(batch) * L * C * h * w * np.dtype(DTYPES[code]).itemsize
+    return max(1, block_bytes // max(1, nbytes))
+
+
 def collate_indexed(
     items: list[TrainSample | Ref],
     pool: BatchPool | None,
@@ -129,11 +145,50 @@ def collate_indexed(
     video_dtype: str = "uint8",
 ) -> dict[str, Any]:
     """The batch ``collate(samples, video_dtype, pool)`` gives for these samples (latents mode)."""
-    refs = [x for x in items if type(x) is tuple]
-    sigs = {x[0].signature for x in refs} if len(refs) == len(items) else {None}
-    if len(sigs) != 1 or None in sigs:
-        return collate([x if isinstance(x, TrainSample) else ref_sample(x) for x in items], video_dtype, pool)
-    (L, C, h, w, _, code), B = sigs.pop(), len(refs)
+    return next(iter_indexed_block([items], pool, stager, video_dtype))
+
+
+def iter_indexed_block(
+    batches: list[list[TrainSample | Ref]],
+    pool: BatchPool | None,
+    stager: LatentStager,
+    video_dtype: str = "uint8",
+) -> Iterator[dict[str, Any]]:
+    """The batches ``collate`` gives for each of ``batches``. Poses, actions, captions, keys and metadata
+    are cut for all of them at once (each batch gets views of its rows: numpy's cost per call, not per
+    byte, is most of a small batch's); each batch's latents are read into its own buffer when it is
+    yielded, so the buffer stays small enough for the CPU cache and goes back to ``pool`` in time."""
+    groups: list[tuple[Any, list[list[Any]]]] = []  # consecutive batches of one signature (None: mixed)
+    for b in batches:
+        sig = _signature(b)
+        if groups and sig is not None and groups[-1][0] == sig:
+            groups[-1][1].append(b)
+        else:
+            groups.append((sig, [b]))
+    for sig, group in groups:
+        if sig is None:
+            items = group[0]
+            yield collate(
+                [x if isinstance(x, TrainSample) else ref_sample(x) for x in items], video_dtype, pool
+            )
+        else:
+            yield from _uniform_block(group, sig, pool, stager)
+
+
+def _signature(batch: list[TrainSample | Ref]) -> tuple | None:
+    """The windows' common signature when every item of ``batch`` is indexed and they all have one."""
+    if any(type(x) is not tuple for x in batch):
+        return None
+    sigs = {x[0].signature for x in batch}
+    return sigs.pop() if len(sigs) == 1 else None
+
+
+def _uniform_block(
+    batches: list[list[Ref]], sig: tuple, pool: BatchPool | None, stager: LatentStager
+) -> Iterator[dict[str, Any]]:
+    """``iter_indexed_block`` for batches of indexed windows of one signature ``sig``."""
+    refs = [x for b in batches for x in b]
+    (L, C, h, w, _, code), B = sig, len(refs)
     runs = _runs(refs)
     fields = ("actions", "caption", "has_caption")
     if len(runs) == 1:
@@ -149,25 +204,31 @@ def collate_indexed(
             for f in fields:
                 out[f][b0 : b0 + count] = getattr(win, f)[j0 : j0 + count]
             out["c2w"][b0 : b0 + count], out["K"][b0 : b0 + count] = win.poses(j0, count)
-    bf16 = code == "BF16"
-    lat = _batch_buffer((B, L, C, h, w), torch.int16 if bf16 else _TORCH[code], pool)
-    dst = lat.numpy()
-    for win, j0, count, b0 in runs:
-        stager.read_run(dst[b0 : b0 + count], win, j0, count)
     keys, meta, starts = [], [], np.empty(B, np.int64)  # [B]
     for win, j0, count, b0 in runs:
         rows, index = win.rows[j0 : j0 + count].tolist(), win.index
         keys += [index.keys[i] for i in rows]
         meta += index.json_bytes(rows)
         starts[b0 : b0 + count] = 4 * win.starts[j0 : j0 + count]
-    return {
-        "latents": lat.view(torch.bfloat16) if bf16 else lat,
-        "c2w": torch.from_numpy(out["c2w"]),
-        "K": torch.from_numpy(out["K"]),
-        "actions": torch.from_numpy(out["actions"]),
-        "caption_embedding": torch.from_numpy(out["caption"]),
-        "has_caption": torch.from_numpy(out["has_caption"]),
-        "window_start": torch.from_numpy(starts),
-        "keys": keys,
-        "meta": JsonList(meta),
+    tensors = {
+        "c2w": torch.from_numpy(out["c2w"]),  # [B, n, 4, 4]
+        "K": torch.from_numpy(out["K"]),  # [B, n, 3, 3]
+        "actions": torch.from_numpy(out["actions"]),  # [B, L]
+        "caption_embedding": torch.from_numpy(out["caption"]),  # [B, D]
+        "has_caption": torch.from_numpy(out["has_caption"]),  # [B]
+        "window_start": torch.from_numpy(starts),  # [B]
     }
+    sizes = [len(b) for b in batches]
+    parts = {name: t.split(sizes) for name, t in tensors.items()} if len(sizes) > 1 else None
+    bf16, b0 = code == "BF16", 0
+    for k, size in enumerate(sizes):
+        lat = _batch_buffer((size, L, C, h, w), torch.int16 if bf16 else _TORCH[code], pool)
+        dst = lat.numpy()
+        for win, j0, count, c0 in _runs(refs[b0 : b0 + size]) if parts else runs:
+            stager.read_run(dst[c0 : c0 + count], win, j0, count)
+        batch = {"latents": lat.view(torch.bfloat16) if bf16 else lat}  # [size, L, C, h, w]
+        batch.update({name: p[k] for name, p in parts.items()} if parts else tensors)
+        batch["keys"], batch["meta"] = keys[b0 : b0 + size], JsonList(meta[b0 : b0 + size])
+        del lat, dst
+        yield batch
+        b0 += size

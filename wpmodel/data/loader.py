@@ -12,7 +12,9 @@ should stop all ranks at the shortest, or balance shards by count).
 In latents mode a local shard with a sidecar index that matches it (``wpmodel.data.shard_index``) is
 read through ``wpmodel.data.indexed``: the same samples, windows, shuffle and batches, built per batch
 instead of per sample; other shards (no index, a stale one: counted in ``SkipCounter.index_shards``)
-take the per-sample path. ``use_index=False`` reads every shard per sample.
+take the per-sample path. ``use_index=False`` reads every shard per sample. Indexed batches are built
+``block_bytes`` of latents at a time (``wpmodel.data.indexed_batch.iter_indexed_block``; 0: one by one):
+the same batches, in the same order.
 
 Each worker yields batches and, last, ``{"__stats__": SkipCounter.as_dict()}``; ``Loader`` strips those
 and merges them into ``Loader.stats`` (what was skipped, by reason).
@@ -35,7 +37,7 @@ from wids.wids_specs import load_dsdesc_and_resolve, urldir
 
 from wpmodel.data.collate import collate
 from wpmodel.data.indexed import indexed_samples
-from wpmodel.data.indexed_batch import LatentStager, collate_indexed
+from wpmodel.data.indexed_batch import LatentStager, block_batches, iter_indexed_block
 from wpmodel.data.latent_slab import BatchPool
 from wpmodel.data.sample import CAPTION_DIM, SampleConfig, decode_sample
 from wpmodel.data.shard_index import IndexMismatch, is_indexable, load_index
@@ -43,6 +45,7 @@ from wpmodel.data.stats import SkipCounter
 from wpmodel.data.tar_reader import iter_samples
 
 STATS_KEY = "__stats__"
+BLOCK_BYTES = 32 << 20  # indexed latents: batches built together up to this many latent bytes
 Source = str | Path | Sequence[str | Path]
 
 
@@ -108,8 +111,12 @@ class ShardReader(IterableDataset):
         caption_dim: int = CAPTION_DIM,
         video_dtype: str = "uint8",
         use_index: bool = True,
+        block_bytes: int = BLOCK_BYTES,
     ) -> None:
         super().__init__()
+        if block_bytes < 0:
+            raise ValueError(f"block_bytes must be >= 0, got {block_bytes}")
+        self.block_bytes = block_bytes  # indexed latents: build this many bytes of batches at once
         self.use_index = use_index  # latents mode: read shards with a matching sidecar index by batch
         self._pool: BatchPool | None = None  # batch buffers of in-process iteration (not pickled)
         self.shards = resolve_shards(urls)
@@ -190,19 +197,28 @@ class ShardReader(IterableDataset):
             self._pool = BatchPool()
         pool, stager = self._pool, LatentStager()
 
-        def batch_of(items: list[Any]) -> dict[str, Any]:
+        def build(block: list[list[Any]]) -> Iterator[dict[str, Any]]:
             if indexed:
-                return collate_indexed(items, pool, stager, self.video_dtype)
-            return collate(items, self.video_dtype, pool)
+                return iter_indexed_block(block, pool, stager, self.video_dtype)
+            return (collate(items, self.video_dtype, pool) for items in block)
 
-        batch = []
+        batch: list[Any] = []
+        block: list[list[Any]] = []  # full batches built together (indexed latents: up to block_bytes)
+        per_block = 1
         for s in samples:
             batch.append(s)
             if len(batch) == self.batch_size:
-                yield batch_of(batch)
+                if not block and indexed:
+                    per_block = block_batches(batch, self.block_bytes)
+                block.append(batch)
                 batch = []
+                if len(block) == per_block:
+                    yield from build(block)
+                    block = []
         if batch and not self.drop_last:
-            yield batch_of(batch)
+            block.append(batch)
+        if block:
+            yield from build(block)
         yield {STATS_KEY: counter.as_dict()}
 
 

@@ -134,3 +134,23 @@ def test_direct_and_chunked_latent_reads_match(
     slow, _ = kit.batches(paths, False, window_latents=4, batch_size=4)
     kit.assert_same(fast, slow)
     assert stats.index_shards == {"used": 2}
+
+
+@pytest.mark.parametrize("block_bytes", [0, 40_000, 1 << 30])
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_batches_built_in_blocks_equal_batches_built_one_by_one(
+    kit: SimpleNamespace, block_bytes: int, drop_last: bool
+) -> None:
+    """Blocks of batches (poses, actions, captions cut for several batches at once) give the batches the
+    per-sample path gives, across shard ends, shuffled samples, a shard's odd samples and a short last batch."""
+    paths = _indexed_set(kit, 3, 5, bad=True)
+    opts = {"window_latents": 4, "shuffle_buffer": 3, "seed": 2, "batch_size": 3, "drop_last": drop_last}
+    fast, stats = kit.batches(paths, True, block_bytes=block_bytes, **opts)
+    slow, _ = kit.batches(paths, False, **opts)
+    kit.assert_same(fast, slow)
+    assert stats.index_shards == {"used": 3}
+    assert len(fast[-1]["keys"]) == (3 if drop_last else 1)  # 3 * 5 + 1 samples read (the float64 one too)
+    batch_bytes = 3 * 4 * kit.C_LAT * (kit.H // 8) * (kit.W // 8) * 2  # three float16 windows
+    ptrs = [b["c2w"].untyped_storage().data_ptr() for b in fast]
+    shared = any(a == b for a, b in zip(ptrs[:-1], ptrs[1:], strict=True))  # batches of one block share
+    assert shared == (block_bytes >= 2 * batch_bytes)
