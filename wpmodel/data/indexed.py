@@ -77,11 +77,13 @@ class ShardWindows:
             np.int64
         )
         self.actions[:, 0] = 0
-        self.caption = (
-            np.where(has[:, None], a["caption"][rows], 0).astype(np.float32)
-            if has.any()
-            else np.zeros((len(rows), D), np.float32)
-        )
+        whole = len(rows) == len(idx) and rows[0] == 0 and (np.diff(rows) == 1).all()  # all, in order
+        if has.all():  # batches copy their rows out, so the index's own rows may be used as they are
+            self.caption = (a["caption"] if whole else a["caption"][rows]).astype(np.float32, copy=False)
+        elif has.any():
+            self.caption = np.where(has[:, None], a["caption"][rows], 0).astype(np.float32)
+        else:
+            self.caption = np.zeros((len(rows), D), np.float32)
         self.has_caption = has
         self.signature = (L, C, h, w, D, idx.latent_dtype)
         plane = h * w * np.dtype(DTYPES[idx.latent_dtype]).itemsize  # bytes of one [h, w] slice
