@@ -138,6 +138,21 @@ def block_batches(batch: list[TrainSample | Ref], block_bytes: int) -> int:
     return max(1, block_bytes // max(1, nbytes))
 
 
+def _split_runs(runs: list[tuple], sizes: list[int]) -> list[list[tuple]]:
+    """The runs of a block (``_runs``) cut at its batches' boundaries, positions relative to each batch."""
+    out: list[list[tuple]] = [[] for _ in sizes]
+    ends = np.cumsum(sizes).tolist()
+    k, start = 0, 0  # batch k covers block positions [start, ends[k])
+    for win, j0, count, b0 in runs:
+        while count:
+            while b0 >= ends[k]:
+                start, k = ends[k], k + 1
+            take = min(count, ends[k] - b0)
+            out[k].append((win, j0, take, b0 - start))
+            j0, count, b0 = j0 + take, count - take, b0 + take
+    return out
+
+
 def collate_indexed(
     items: list[TrainSample | Ref],
     pool: BatchPool | None,
@@ -221,10 +236,10 @@ def _uniform_block(
     sizes = [len(b) for b in batches]
     parts = {name: t.split(sizes) for name, t in tensors.items()} if len(sizes) > 1 else None
     bf16, b0 = code == "BF16", 0
-    for k, size in enumerate(sizes):
+    for k, (size, batch_runs) in enumerate(zip(sizes, _split_runs(runs, sizes), strict=True)):
         lat = _batch_buffer((size, L, C, h, w), torch.int16 if bf16 else _TORCH[code], pool)
         dst = lat.numpy()
-        for win, j0, count, c0 in _runs(refs[b0 : b0 + size]) if parts else runs:
+        for win, j0, count, c0 in batch_runs:
             stager.read_run(dst[c0 : c0 + count], win, j0, count)
         batch = {"latents": lat.view(torch.bfloat16) if bf16 else lat}  # [size, L, C, h, w]
         batch.update({name: p[k] for name, p in parts.items()} if parts else tensors)

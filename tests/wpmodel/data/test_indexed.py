@@ -154,3 +154,16 @@ def test_batches_built_in_blocks_equal_batches_built_one_by_one(
     ptrs = [b["c2w"].untyped_storage().data_ptr() for b in fast]
     shared = any(a == b for a, b in zip(ptrs[:-1], ptrs[1:], strict=True))  # batches of one block share
     assert shared == (block_bytes >= 2 * batch_bytes)
+
+
+def test_block_runs_are_cut_at_batch_boundaries() -> None:
+    from wpmodel.data.indexed_batch import _split_runs
+
+    a, b = object(), object()
+    runs = [(a, 0, 5, 0), (b, 3, 1, 5), (a, 9, 4, 6)]  # block positions 0-4, 5, 6-9
+    assert _split_runs(runs, [3, 3, 4]) == [
+        [(a, 0, 3, 0)],
+        [(a, 3, 2, 0), (b, 3, 1, 2)],
+        [(a, 9, 4, 0)],
+    ]
+    assert _split_runs(runs, [10]) == [runs]
