@@ -4,7 +4,8 @@
 a plain PyAV decode of every frame to rgb24 (FFmpeg's automatic threads) against ``analyse_span`` on
 the whole clip with the pipeline's default analysis config (gray 320 px at 6 fps with chroma planes,
 reference frames only, 3 keyframes at 640 px for the people detector; ``threads: 0``, so both sides
-use every CPU this process may), alternating, ``--repeats`` times per clip; medians per clip.
+use every CPU this process may), alternating, ``--repeats`` times per clip; medians per clip, with the
+process CPU time of each side (less sensitive than wall time to other load on a shared machine).
 Target: analysis throughput >= 1.0x the decode's.
 (2) runs ``curate_clips`` (probe, cuts, analysis, decisions, 1280x720 export) over the same kind of
 720p sources with 1 then 2 workers, both inside one embedded 2-CPU Ray (so Ray's start-up is not
@@ -16,10 +17,12 @@ timed). Each worker owns its declared CPU (one decode/OpenCV thread). Target: wa
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import av
@@ -58,6 +61,19 @@ def plain_decode(path: Path) -> int:
     return n
 
 
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process so far (every thread)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _timed(fn: Callable[..., object], *args: object, **kwargs: object) -> tuple[float, float]:
+    """(wall s, process CPU s) of one call."""
+    c0, t0 = _cpu_s(), time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - t0, _cpu_s() - c0
+
+
 def bench_analysis(console: Console, clips: list[Path], repeats: int = 3) -> float:
     from pipelines.jobs.curate_config import load_config
     from wpdata.filters.analyse import analyse_span, make_detector
@@ -66,26 +82,44 @@ def bench_analysis(console: Console, clips: list[Path], repeats: int = 3) -> flo
     config = load_config().analysis  # the pipeline's default analysis settings
     detector = make_detector(config)
     table = Table(title=f"(1) analysis vs plain decode, 1280x720 @ 30 fps, 10 s (median of {repeats} runs)")
-    for col in ("clip", "frames", "decode s", "analyse s", "throughput ratio"):
+    for col in (
+        "clip",
+        "frames",
+        "decode s",
+        "analyse s",
+        "throughput ratio",
+        "decode cpu s",
+        "analyse cpu s",
+    ):
         table.add_column(col, justify="right")
-    tot_dec = tot_ana = 0.0
+    tot_dec = tot_ana = cpu_dec = cpu_ana = 0.0
     for path in clips:
         n = probe(path).num_frames
-        decs, anas = [], []
+        decs, anas, cdecs, canas = [], [], [], []
         for _ in range(repeats):  # alternating, so both sides see the same machine state
-            t0 = time.perf_counter()
-            plain_decode(path)
-            decs.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            analyse_span(path, 0, n, config, detector=detector)
-            anas.append(time.perf_counter() - t0)
+            t_dec, c_dec = _timed(plain_decode, path)
+            t_ana, c_ana = _timed(analyse_span, path, 0, n, config, detector=detector)
+            decs.append(t_dec)
+            cdecs.append(c_dec)
+            anas.append(t_ana)
+            canas.append(c_ana)
         t_dec, t_ana = statistics.median(decs), statistics.median(anas)
-        tot_dec, tot_ana = tot_dec + t_dec, tot_ana + t_ana
-        table.add_row(path.name, str(n), f"{t_dec:.2f}", f"{t_ana:.2f}", f"{t_dec / t_ana:.2f}x")
+        c_dec, c_ana = statistics.median(cdecs), statistics.median(canas)
+        tot_dec += t_dec
+        tot_ana += t_ana
+        cpu_dec += c_dec
+        cpu_ana += c_ana
+        row = (f"{t_dec:.2f}", f"{t_ana:.2f}", f"{t_dec / t_ana:.2f}x", f"{c_dec:.2f}", f"{c_ana:.2f}")
+        table.add_row(path.name, str(n), *row)
     ratio = tot_dec / tot_ana
-    table.add_row("all", "", f"{tot_dec:.2f}", f"{tot_ana:.2f}", f"{ratio:.2f}x")
+    table.add_row(
+        "all", "", f"{tot_dec:.2f}", f"{tot_ana:.2f}", f"{ratio:.2f}x", f"{cpu_dec:.2f}", f"{cpu_ana:.2f}"
+    )
     console.print(table)
     console.print(f"analysis throughput / plain decode throughput = {ratio:.2f}x (target >= 1.0x)")
+    console.print(
+        f"CPU time: analysis {cpu_ana / len(clips):.2f} s, decode {cpu_dec / len(clips):.2f} s per clip"
+    )
     return ratio
 
 
@@ -134,7 +168,7 @@ def main() -> None:
     ap.add_argument("--skip", choices=("analysis", "pipeline"), default=None)
     args = ap.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
-    console = Console()
+    console = Console(width=max(Console().width, 110))  # the analysis table is ~95 columns wide
     if args.skip != "analysis":
         bench_analysis(console, render_720p(args.cache, args.clips), args.repeats)
     if args.skip != "pipeline":

@@ -2,27 +2,33 @@
 
 One decode of the span at analysis resolution (gray, with the chroma planes for the overlay test,
 ``analysis_fps``, optionally reference frames only) feeds motion, shake, overlays and quality; crowd counting takes a few full-colour frames at
-keyframes (each decodes on its own), so the span is never decoded at full resolution.
+keyframes (from that decode as it passes them, see `crowd_counter`), so the span is never decoded at full resolution.
 
-With more than one thread (``threads``, or the CPUs this process may use when 0), the people count runs
-beside the gray decode and the motion and overlay-evidence pairs are split across a thread pool
-(OpenCV and PyAV release the GIL); every score is the same as with one thread.
+With more than one thread (``threads``, or the CPUs this process may use when 0), the people counts run
+beside the gray decode, the motion and overlay-evidence pairs are split across a thread pool
+(OpenCV and PyAV release the GIL) and sharpness and exposure run beside the overlay pass. The decoder then
+gets one thread fewer than the pool and OpenCV's own threads are off: the pool already fills the CPUs,
+and the extra threads cost CPU time for nothing (on 2 CPUs ~5% of the analysis wall time each).
+Every score is the same as with one thread.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
-from functools import partial
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
-from wpdata.clips.timing import keyframe_indices
-from wpdata.filters.crowd import HogPeopleDetector, TransformersPeopleDetector, crowd_density
-from wpdata.filters.frames import rgb_frames, sample_frames, source_info
+from wpdata.filters.crowd import HogPeopleDetector, TransformersPeopleDetector
+from wpdata.filters.crowd_counter import CrowdCounter, crowd_indices
+from wpdata.filters.frames import sample_frames, source_info
 from wpdata.filters.motion import MotionTrack, estimate_motion, estimate_pair, motion_track
 from wpdata.filters.overlay import detect_overlays
 from wpdata.filters.quality import exposure, sharpness
@@ -47,7 +53,8 @@ class AnalysisConfig:
     detector_threshold: float = 0.5
     overlay_chroma: bool = True  # also test the (Cb, Cr) planes for static overlays (colour-only marks)
     remask_overlays: bool = True  # re-fit the camera motion with detected overlays masked out
-    threads: int = 0  # decoder threads per decode (0: automatic); a Ray stage sets its declared cpus
+    threads: int = 0  # CPUs one analysis uses (0: all this process may): a pool of that many threads and
+    # a decoder of one fewer (1: everything on the calling thread); a Ray stage sets its declared cpus
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,16 +76,6 @@ def make_detector(config: AnalysisConfig) -> Any:
     if config.detector_path:
         return TransformersPeopleDetector(config.detector_path, config.detector_threshold)
     return HogPeopleDetector()
-
-
-def crowd_indices(path: str | Path, start: int, end: int, fps: float, count: int) -> list[int]:
-    """``count`` source frames of [start, end) for the people detector, keyframes preferred, spread out."""
-    if count <= 0 or end <= start:
-        return []
-    keys = keyframe_indices(path, start, end, fps)
-    pool = keys if len(keys) >= count else sorted(set(keys) | {start})
-    pick = np.unique(np.round(np.linspace(0, len(pool) - 1, min(count, len(pool)))).astype(int))
-    return [int(pool[i]) for i in pick]
 
 
 def _motion_scores(track: MotionTrack, times: np.ndarray, width: int, height: int) -> dict[str, float | None]:
@@ -108,8 +105,32 @@ def analyse_span(
     workers = config.threads if config.threads > 0 else len(os.sched_getaffinity(0))
     if workers < 2:
         return _analyse(path, start, end, config, source_fps, detector, None)
-    with ThreadPoolExecutor(workers, thread_name_prefix="wp-analyse") as pool:
-        return _analyse(path, start, end, config, source_fps, detector, pool)
+    decode = replace(config, threads=workers - 1)  # FFmpeg's frame threads leave one CPU to the pool's work
+    with _opencv_single_threaded(), ThreadPoolExecutor(workers, thread_name_prefix="wp-analyse") as pool:
+        return _analyse(path, start, end, decode, source_fps, detector, pool)
+
+
+_cv_lock = threading.Lock()
+_cv_state = {"users": 0, "saved": 1}
+
+
+@contextmanager
+def _opencv_single_threaded() -> Iterator[None]:
+    """OpenCV's own thread pool off while an analysis runs its pool (the pool already fills the CPUs; both
+    together cost ~5% more CPU and wall on 2 CPUs), the caller's setting back when the last one ends.
+    Process-wide: OpenCV has one thread setting; every function used gives the same result either way."""
+    with _cv_lock:
+        if _cv_state["users"] == 0:
+            _cv_state["saved"] = cv2.getNumThreads()
+            cv2.setNumThreads(1)
+        _cv_state["users"] += 1
+    try:
+        yield
+    finally:
+        with _cv_lock:
+            _cv_state["users"] -= 1
+            if _cv_state["users"] == 0:
+                cv2.setNumThreads(_cv_state["saved"])
 
 
 def _analyse(
@@ -128,8 +149,18 @@ def _analyse(
     crowd = None
     if config.crowd:
         detector = detector if detector is not None else make_detector(config)
-        count = partial(_crowd, path, start, end, config, source_fps, detector, info)
-        crowd = pool.submit(count) if pool is not None else None
+        crowd = CrowdCounter(
+            path,
+            start,
+            end,
+            config.crowd_frames,
+            config.crowd_width,
+            detector,
+            info,
+            source_fps,
+            config.threads,
+            pool,
+        )
     fits: list[Future] = []  # motion of each consecutive pair, fitted while later frames decode
     last: list[np.ndarray] = []
 
@@ -151,10 +182,12 @@ def _analyse(
         on_gray=pair if pool is not None else None,
         skip_loop_filter=config.skip_loop_filter,
         info=info,
+        on_frame=crowd.offer if crowd is not None and not config.skip_loop_filter else None,
     )
     if len(frames) < 2:
         raise ValueError(f"only {len(frames)} analysis frame(s) decoded from [{start}, {end})")
     gray = frames.gray  # [N, h, w] uint8
+    quality = [pool.submit(f, gray) for f in (sharpness, exposure)] if pool is not None else None
     if pool is not None:
         track = motion_track([f.result() for f in fits], gray.shape[2], gray.shape[1])
     else:
@@ -169,40 +202,12 @@ def _analyse(
     out["overlay_boxes"] = [[float(v) for v in box] for box in overlays.boxes]
     out["overlay_kinds"] = list(overlays.kinds)
     out["overlay_evidences"] = [float(e) for e in overlays.evidences]
-    out["score_sharpness"] = float(sharpness(gray))
-    light = exposure(gray)
+    sharp, light = [q.result() for q in quality] if quality is not None else (sharpness(gray), exposure(gray))
+    out["score_sharpness"] = float(sharp)
     out["score_brightness"] = float(light["brightness"])
     out["score_dark_fraction"] = float(light["dark_fraction"])
     out["score_bright_fraction"] = float(light["bright_fraction"])
     out["score_crowd"] = out["score_crowd_max"] = None
-    if config.crowd:
-        counted = (
-            crowd.result()
-            if crowd is not None
-            else _crowd(path, start, end, config, source_fps, detector, info)
-        )
-        out["score_crowd"], out["score_crowd_max"] = counted
+    if crowd is not None:
+        out["score_crowd"], out["score_crowd_max"] = crowd.result()
     return out
-
-
-def _crowd(
-    path: str | Path,
-    start: int,
-    end: int,
-    config: AnalysisConfig,
-    source_fps: float | None,
-    detector: Any,
-    info: tuple[float, tuple[int, int], int],
-) -> tuple[float | None, float | None]:
-    """(mean, max) people per frame over a few full-colour keyframes of [start, end) (None without any)."""
-    src_fps, src_size, _ = info
-    idx = crowd_indices(path, start, end, src_fps, config.crowd_frames)
-    # one call per frame: each seeks to its keyframe instead of decoding the frames in between
-    parts = [
-        rgb_frames(path, [i], config.crowd_width, source_fps, config.threads, src_size=src_size) for i in idx
-    ]
-    rgb = np.concatenate(parts) if parts else np.zeros((0, 1, 1, 3), np.uint8)  # [M, H, W, 3] uint8
-    if not len(rgb):
-        return None, None
-    crowd = crowd_density(rgb, detector)
-    return float(crowd["mean"]), float(crowd["max"])

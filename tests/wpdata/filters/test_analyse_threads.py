@@ -21,3 +21,25 @@ def test_threads_give_the_same_scores(tmp_path: Path) -> None:
     assert one.keys() == two.keys()
     for k, v in one.items():
         assert v == two[k] or (isinstance(v, float) and np.isnan(v) and np.isnan(two[k])), k
+
+
+def test_opencv_threads_are_restored_after_a_pooled_analysis(tmp_path: Path) -> None:
+    import cv2
+
+    frames = _pan_frames(n=16)
+    path = write_mp4(tmp_path / "pan.mp4", frames, fps=12, threads=1)
+    saved = cv2.getNumThreads()
+    try:
+        cv2.setNumThreads(3)
+        seen: list[int] = []
+
+        class _Count:  # a people "detector" that records OpenCV's thread setting while the pool runs
+            def count(self, rgb):
+                seen.append(cv2.getNumThreads())
+                return 0
+
+        analyse_span(path, 0, len(frames), AnalysisConfig(threads=2, analysis_fps=12.0), detector=_Count())
+        assert seen and set(seen) == {1}  # OpenCV's own pool was off during the analysis
+        assert cv2.getNumThreads() == 3  # ...and the caller's setting is back
+    finally:
+        cv2.setNumThreads(saved)

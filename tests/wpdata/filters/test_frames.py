@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -110,3 +111,25 @@ def test_on_gray_sees_each_kept_frame_in_order(clip):
         seen: list[np.ndarray] = []
         a = sample_frames(clip, analysis_fps=6.0, skip_nonref=nonref, chroma=True, on_gray=seen.append)
         assert len(seen) == len(a) and all(np.array_equal(g, s) for g, s in zip(a.gray, seen, strict=True))
+
+
+def test_reference_decode_pixels_equal_pyav_per_frame_conversion(tmp_path, walking_frames):
+    big = np.stack([cv2.resize(f, (640, 360)) for f in walking_frames[:20]])  # [T, 360, 640, 3] downscaled
+    path = write_mp4(tmp_path / "big.mp4", big, 15.0)
+    a = sample_frames(path, analysis_fps=6.0, width=160, skip_nonref=True, chroma=True)
+    want = {int(i): k for k, i in enumerate(a.indices)}
+    with av.open(str(path)) as c:  # PyAV's own conversion (a fresh swscale context per frame)
+        for n, frame in enumerate(c.decode(c.streams.video[0])):
+            if n in want:
+                g = frame.to_ndarray(format="gray", width=160, height=90, interpolation="AREA")
+                yuv = frame.to_ndarray(format="yuv420p", width=160, height=90, interpolation="AREA").ravel()
+                np.testing.assert_array_equal(a.gray[want[n]], g)
+                np.testing.assert_array_equal(a.chroma[want[n], ..., 0].ravel(), yuv[14400:18000])  # Cb
+                np.testing.assert_array_equal(a.chroma[want[n], ..., 1].ravel(), yuv[18000:])  # Cr
+
+
+def test_on_frame_sees_each_decoded_index_once_in_order(clip):
+    seen: list[int] = []
+    a = sample_frames(clip, 10, 50, analysis_fps=6.0, skip_nonref=True, on_frame=lambda i, f: seen.append(i))
+    assert seen == sorted(set(seen)) and seen[0] >= 10 and seen[-1] < 50
+    assert set(a.indices.tolist()) <= set(seen)  # every kept frame passed through on_frame
