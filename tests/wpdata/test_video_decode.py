@@ -73,6 +73,24 @@ def test_decode_resize_and_gray(clip: Path) -> None:
     assert gray.shape == (5, 36, 48) and gray.dtype == np.uint8 and ids(gray) == list(range(4, 9))
 
 
+@pytest.mark.parametrize(
+    ("size", "gray"), [((32, 24), False), ((128, 96), False), ((48, 36), True), (None, False)]
+)
+def test_decoded_pixels_equal_pyav_per_frame_conversion(clip: Path, size, gray: bool) -> None:
+    """The reused converter gives exactly what PyAV's own per-frame conversion gives (shrink: AREA)."""
+    got = decode_frames(clip, 0, 10, size=size, gray=gray)
+    w, h = size if size is not None else (None, None)
+    interp = "AREA" if size is not None and size[0] * size[1] < 64 * 48 else "BILINEAR"
+    with av.open(str(clip)) as c:
+        for n, frame in enumerate(c.decode(c.streams.video[0])):
+            if n == 10:
+                break
+            want = frame.to_ndarray(
+                format="gray" if gray else "rgb24", width=w, height=h, interpolation=interp
+            )
+            np.testing.assert_array_equal(got[n], want)
+
+
 def test_iter_frames_is_lazy_and_threads(clip: Path) -> None:
     it = iter_frames(clip, 2, None, threads=2)
     assert pattern_index(next(it)) == 2
