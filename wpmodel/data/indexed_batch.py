@@ -6,7 +6,7 @@ shape are built together (``iter_indexed_block``; the loader hands over as many 
 latents): their rows are copied out once (one slice per shard they span), their poses gathered and
 re-centred once, and each batch gets views of its rows; numpy's cost per call, not per byte, was most of a
 small batch's. Each batch's latents still get their own buffer, filled as the batch is yielded: a block-sized
-latent buffer falls out of the CPU cache and made the kernel's copy ~30% slower. Latent windows are read from the tar by offset.
+latent buffer falls out of the CPU cache and made the kernel's copy ~35% slower. Latent windows are read from the tar by offset.
 Time-major latents (layout TCHW): each window is one contiguous byte range in the batch's order, so
 a run of consecutive samples of one shard is ONE ``preadv`` straight into the batch slots (the few
 bytes between two windows, other members and tar headers, land in a scratch buffer; a gap over
@@ -130,10 +130,10 @@ def _runs(refs: list[Ref]) -> list[tuple[ShardWindows, int, int, int]]:
 def block_batches(batch: list[TrainSample | Ref], block_bytes: int) -> int:
     """How many batches like ``batch`` to build in one go: as many as fit ``block_bytes`` of latents (at
     least one); one where ``batch`` does not go the indexed way (per-sample items, mixed shapes)."""
-    first = batch[0]
-    if type(first) is not tuple or first[0].signature is None:
+    sig = _signature(batch)
+    if sig is None:
         return 1
-    L, C, h, w, _, code = first[0].signature
+    L, C, h, w, _, code = sig
     nbytes = len(batch) * L * C * h * w * np.dtype(DTYPES[code]).itemsize
     return max(1, block_bytes // max(1, nbytes))
 
@@ -151,16 +151,6 @@ def _split_runs(runs: list[tuple], sizes: list[int]) -> list[list[tuple]]:
             out[k].append((win, j0, take, b0 - start))
             j0, count, b0 = j0 + take, count - take, b0 + take
     return out
-
-
-def collate_indexed(
-    items: list[TrainSample | Ref],
-    pool: BatchPool | None,
-    stager: LatentStager,
-    video_dtype: str = "uint8",
-) -> dict[str, Any]:
-    """The batch ``collate(samples, video_dtype, pool)`` gives for these samples (latents mode)."""
-    return next(iter_indexed_block([items], pool, stager, video_dtype))
 
 
 def iter_indexed_block(
