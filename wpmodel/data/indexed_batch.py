@@ -5,8 +5,9 @@ Actions and captions were cut for the whole shard (``ShardWindows``). Consecutiv
 shape are built together (``iter_indexed_block``; the loader hands over as many as ``block_bytes`` of
 latents): their rows are copied out once (one slice per shard they span), their poses gathered and
 re-centred once, and each batch gets views of its rows; numpy's cost per call, not per byte, was most of a
-small batch's. Each batch's latents still get their own buffer, filled as the batch is yielded: a block-sized
-latent buffer falls out of the CPU cache and made the kernel's copy ~35% slower. Latent windows are read from the tar by offset.
+small batch's. Each batch's latents still get their own buffer, filled as the batch is yielded: a
+block-sized latent buffer falls out of the CPU cache and made the kernel's copy ~35% slower. Latent
+windows are read from the tar by offset.
 Time-major latents (layout TCHW): each window is one contiguous byte range in the batch's order, so
 a run of consecutive samples of one shard is ONE ``preadv`` straight into the batch slots (the few
 bytes between two windows, other members and tar headers, land in a scratch buffer; a gap over
@@ -224,7 +225,7 @@ def _uniform_block(
         "window_start": torch.from_numpy(starts),  # [B]
     }
     sizes = [len(b) for b in batches]
-    parts = {name: t.split(sizes) for name, t in tensors.items()} if len(sizes) > 1 else None
+    parts = {name: t.split(sizes) for name, t in tensors.items()}  # per batch, views of the block's rows
     bf16, b0 = code == "BF16", 0
     for k, (size, batch_runs) in enumerate(zip(sizes, _split_runs(runs, sizes), strict=True)):
         lat = _batch_buffer((size, L, C, h, w), torch.int16 if bf16 else _TORCH[code], pool)
@@ -232,7 +233,7 @@ def _uniform_block(
         for win, j0, count, c0 in batch_runs:
             stager.read_run(dst[c0 : c0 + count], win, j0, count)
         batch = {"latents": lat.view(torch.bfloat16) if bf16 else lat}  # [size, L, C, h, w]
-        batch.update({name: p[k] for name, p in parts.items()} if parts else tensors)
+        batch.update({name: p[k] for name, p in parts.items()})
         batch["keys"], batch["meta"] = keys[b0 : b0 + size], JsonList(meta[b0 : b0 + size])
         del lat, dst
         yield batch
