@@ -55,9 +55,11 @@ def build_dataset(
     if not stages:
         raise ValueError("build_dataset needs at least one stage")
     records = [rec for item in items for rec in pack(str(item[id_column]), [item])]
-    ds = ray.data.from_items(records, override_num_blocks=min(len(records), 200))
+    num_blocks = min(len(records), 200)
+    ds = ray.data.from_items(records, override_num_blocks=num_blocks)
     for stage in stages:
-        size = stage.concurrency or default_concurrency
+        # no more actors than blocks: an actor with nothing to do only costs its start-up
+        size = min(stage.concurrency or default_concurrency or 0, num_blocks) or None
         # one batch in flight per actor: a batch that kills its worker cannot take innocent batches along
         sizes = {"size": size} if size else {"min_size": 1}
         pool = ray.data.ActorPoolStrategy(**sizes, max_tasks_in_flight_per_actor=1)

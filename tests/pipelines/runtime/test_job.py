@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -169,3 +170,15 @@ def test_resume_after_kill_matches_uninterrupted_run(ray_cluster, kill_job_midwa
     )
     assert pq.read_table(resumed.manifest_path).to_pylist() == pq.read_table(clean.manifest_path).to_pylist()
     assert not list_parts(out, "toy")
+
+
+@pytest.mark.slow
+def test_actor_pool_no_larger_than_the_items(ray_cluster, tmp_path: Path) -> None:
+    """A job of fewer items than workers starts one actor per item (Ray Data warns about idle ones)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        s = run_job(
+            "one", "one", _items(1), [Square()], tmp_path, id_column="item_id", progress=False, concurrency=3
+        )
+    assert s.total.by_status == {"ok": 1, "dropped": 0, "failed": 0}
+    assert not [w for w in caught if "concurrent actors" in str(w.message)], [str(w.message) for w in caught]
