@@ -20,7 +20,6 @@ the gate). On the tuning and validation sets the non-shake clips with 0.14-0.28 
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
 
 from wpdata.filters.motion import MotionTrack, centre_shift, compose_similarity
 
@@ -109,6 +108,8 @@ def shake_score(track: MotionTrack, times: np.ndarray, width: int | float = 320)
         ],
         axis=1,
     )  # [N-1, 3] motion per analysis step
+    from scipy.ndimage import uniform_filter1d  # here: importing scipy.ndimage costs ~0.4 s per process
+
     win = max(3, int(round(SHAKE_WINDOW_S / step)) | 1)
     smooth = uniform_filter1d(vel, win, axis=0, mode="nearest")  # [N-1, 3]
     return float(np.sqrt(np.mean(np.sum((vel - smooth) ** 2, axis=1))))

@@ -1,13 +1,14 @@
 """Quaternion <-> rotation matrix conversions (scalar-first wxyz, the COLMAP / project order).
 
 Built on scipy.spatial.transform.Rotation, which normalises its input and extracts quaternions
-with a numerically robust (Shepperd-style) method. Quaternions returned have w >= 0.
+with a numerically robust (Shepperd-style) method. Quaternions returned have w >= 0. scipy.spatial is
+imported on first use: importing it costs ~0.6 s, which every process importing wpdata.geometry (each
+curation actor, each CLI command) would pay whether it converts a quaternion or not.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 
 def _check_quat(q: np.ndarray) -> np.ndarray:
@@ -23,6 +24,8 @@ def _check_quat(q: np.ndarray) -> np.ndarray:
 def quat_wxyz_to_R(q: np.ndarray) -> np.ndarray:
     """Rotation matrices from (not necessarily unit) wxyz quaternions: [..., 4] -> [..., 3, 3]."""
     q = _check_quat(q)
+    from scipy.spatial.transform import Rotation
+
     flat = q.reshape(-1, 4)  # [N, 4] wxyz
     R = Rotation.from_quat(flat[:, [1, 2, 3, 0]]).as_matrix()  # [N, 3, 3]
     return R.reshape(q.shape[:-1] + (3, 3))
@@ -33,6 +36,8 @@ def R_to_quat_wxyz(R: np.ndarray) -> np.ndarray:
     R = np.asarray(R, dtype=np.float64)
     if R.shape[-2:] != (3, 3):
         raise ValueError(f"rotation must have trailing shape (3, 3), got {R.shape}")
+    from scipy.spatial.transform import Rotation
+
     flat = R.reshape(-1, 3, 3)  # [N, 3, 3]
     xyzw = Rotation.from_matrix(flat).as_quat()  # [N, 4]
     wxyz = xyzw[:, [3, 0, 1, 2]]
