@@ -29,6 +29,12 @@ __all__ = ["Region", "classify_region", "classify_regions", "detect_letterbox", 
 OPAQUE_BOX_RATIO = 0.6  # box temporal std / ring std below this: the overlay hides the scene (a >~ 0.4)
 CHANGING_STD_RATIO = 1.15  # hot-pixel temporal std / the frame's median above this: the overlay changes
 CHANGING_LOCAL_RATIO = 1.15  # ... or / the ring's above this (cues over a calm part of the picture)
+SUBTITLE_CENTRE = 0.08  # subtitles are centred: |box centre x - 0.5| below this (frame widths); cue
+# lines on the tuning sets sat within 0.035, a corner mark anchored at a side margin reaches this only
+# when wider than ~0.75 of the frame (seed 9973's bottom-left watermark: 0.13, read as subtitles at 0.15)
+SCENE_LOCAL_RATIO = 1.5  # hot-pixel std / the ring's above this, off the subtitle band and not an opaque
+# panel or edge bar: the scene itself (translucent static marks keep 1 - a of the variation beneath: 0.70-
+# 1.24 over 24 watermarks of seeds 101 / 4242; the one such region there, 1.79, lay in a subtitles clip)
 CHANGE_SPIKE = 3.5  # region change jumping this far above its typical level: new content (a cue)
 BAR_MIN_CONTRAST = 15.0  # a bar is darker than the picture's median level by at least this
 BAR_MIN_FRAC = 0.04  # letterbox bar thickness at least this fraction of the frame side
@@ -55,7 +61,8 @@ class Region:
 
 
 def classify_region(r: Region) -> str:
-    """'subtitles' | 'hud' | 'watermark' for one region from where it sits, its shape and opacity."""
+    """'subtitles' | 'hud' | 'watermark' for one region from where it sits, its shape and opacity; 'scene'
+    for a region that is no overlay."""
     x0, y0, x1, y1 = r.box
     bw, bh = x1 - x0, y1 - y0
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -65,12 +72,14 @@ def classify_region(r: Region) -> str:
         r.spike >= CHANGE_SPIKE or r.std_ratio > CHANGING_STD_RATIO or r.local_ratio > CHANGING_LOCAL_RATIO
     )
     opaque = r.box_local_ratio < OPAQUE_BOX_RATIO
-    bottom_centre = cy > 0.7 and abs(cx - 0.5) < 0.15 and bh < 0.3 and bw < 0.9
+    bottom_centre = cy > 0.7 and abs(cx - 0.5) < SUBTITLE_CENTRE and bh < 0.3 and bw < 0.9
     if bottom_centre and changing and not opaque:
         return "subtitles"  # changing text in the bottom-centre band
     edge_bar = (bw > 0.6 and (y0 < 0.03 or y1 > 0.97)) or (bh > 0.6 and (x0 < 0.03 or x1 > 0.97))
     if edge_bar or opaque:
         return "hud"  # bars along an edge, or opaque panels / minimaps hiding the scene
+    if r.local_ratio > SCENE_LOCAL_RATIO:
+        return "scene"  # varies far more than the scene around it: no overlay at all
     return "watermark"
 
 
@@ -81,7 +90,12 @@ def classify_regions(regions: list[Region]) -> list[str]:
     counters, gauges) are HUD too. A lone small opaque element near a corner is a channel logo.
     """
     kinds = [classify_region(r) for r in regions]
-    if "hud" in kinds and any(_is_logo(r) for r in regions) and sum(k != "subtitles" for k in kinds) == 1:
+    marks = [r for r, k in zip(regions, kinds, strict=True) if k != "scene"]
+    if (
+        "hud" in kinds
+        and any(_is_logo(r) for r in marks)
+        and sum(k not in ("subtitles", "scene") for k in kinds) == 1
+    ):
         return ["logo" if k == "hud" else k for k in kinds]
     if "hud" in kinds:
         return ["hud" if k == "watermark" else k for k in kinds]

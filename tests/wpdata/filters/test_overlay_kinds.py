@@ -56,3 +56,21 @@ def test_opacity_is_judged_against_the_scene_around_the_region() -> None:
     )
     assert classify_region(faint_on_sky) == "watermark"
     assert classify_region(panel_on_texture) == "hud"
+
+
+def test_subtitles_are_centred_and_a_region_far_busier_than_its_ring_is_scene() -> None:
+    # a wide faint mark anchored at the bottom-left margin, its hot pixels busier than the frame's median
+    left_mark = Region(
+        box=(0.04, 0.77, 0.7, 0.95), n_hot=2000, t_strength=6.0, std_ratio=1.34, local_ratio=0.92
+    )
+    cues = Region(box=(0.3, 0.86, 0.72, 0.97), n_hot=900, t_strength=8.0, std_ratio=1.5, spike=5.0)
+    assert classify_region(left_mark) == "watermark"
+    assert classify_region(cues) == "subtitles"
+    # mid-frame, varying far more than the scene around it: no static overlay (a translucent mark keeps
+    # 1 - opacity of the variation beneath it)
+    busy = Region(box=(0.37, 0.61, 0.64, 0.69), n_hot=136, t_strength=6.0, std_ratio=1.8, local_ratio=1.8)
+    assert classify_region(busy) == "scene"
+    small_opaque = Region(
+        box=(0.85, 0.05, 0.95, 0.15), n_hot=100, t_strength=10.0, std_ratio=0.2, box_local_ratio=0.3
+    )
+    assert classify_regions([small_opaque, busy]) == ["logo", "scene"]
