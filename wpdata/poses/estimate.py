@@ -82,6 +82,12 @@ class SfMConfig:
     # `far_min_gain` lower (None: one run)
     far_tri_angles: tuple[float, float] | None = (0.3, 1.0)
     far_min_gain: float = 0.05
+    # "incremental" (COLMAP) or "global": GLOMAP on the project's two-view rotations (`wpdata.poses.global_sfm`;
+    # K unknown: the focal from turns or moving pairs, held fixed); falls back to incremental without a focal
+    mapper: str = "incremental"
+    # global mapper: pairs whose two-view rotation is off the chain of consecutive rotations by more than
+    # this (deg, + 0.5 per link) are deleted (repeated texture; `wpdata.poses.pair_filter`); None: kept
+    pair_check_deg: float | None = 5.0
     rotation_only_fraction: float = 0.9  # SfM fails, this share of neighbours only turn: rotation-only
     min_features: int = 64  # frames with fewer SIFT keypoints are reported as textureless
     deterministic: bool = True  # one thread everywhere and a fixed seed (same input -> same poses)

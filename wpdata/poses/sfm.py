@@ -8,6 +8,8 @@ adjustment refines it; when it drifts more than `SfMConfig.focal_max_drift` off,
 again with it held fixed (BA settled 3-26% off on synthetic loops and walks from COLMAP's guess).
 The images are mapped twice, with COLMAP's and with small minimum triangulation angles; the second
 run is kept when its mean reprojection error is clearly lower (why: `SfMConfig.far_tri_angles`).
+With `SfMConfig.mapper` "global" (opt-in), GLOMAP maps the images instead, on the project's two-view
+rotations with inconsistent pairs deleted (`wpdata.poses.global_sfm`), the focal from turns or moving pairs.
 
 Deterministic when run single-threaded with a fixed seed (`SfMConfig.deterministic`): COLMAP's RANSAC
 and mapper draw from `pycolmap.set_random_seed` / `random_seed`, and one thread fixes the order of work.
@@ -29,6 +31,7 @@ from wpdata.geometry import invert_se3
 
 from .focal import focal_from_rotations, is_pure_rotation, rotation_pairs
 from .focal_twoview import focal_from_two_views, two_view_focals
+from .global_sfm import global_options, write_pair_rotations
 
 if TYPE_CHECKING:
     from .estimate import SfMConfig
@@ -58,6 +61,7 @@ class SfMResult:
     focal_two_view: float | None = None  # px; focal from the fundamental matrices of moving pairs
     two_view_pairs: int = 0  # pairs that gave a two-view focal
     focal_held: bool = False  # the two-view focal was held fixed (focal_two_view "fix", or BA drifted off it)
+    dropped_pairs: int = 0  # global mapper: verified pairs deleted (rotation off their neighbours' chain)
 
 
 @contextlib.contextmanager
@@ -270,6 +274,18 @@ def _initial_focal(
     return None, f_two, n_two
 
 
+def _check_K(db: Path, K: np.ndarray | None, f_known: float | None, names: list[str]) -> np.ndarray | None:
+    """K [3, 3] for the two-view rotations: the given one, else the focal from turns or moving pairs."""
+    if K is not None:
+        return K
+    with contextlib.closing(pycolmap.Database.open(db)) as d:
+        cams = d.read_all_cameras()
+    f = f_known if f_known is not None else _two_view_focal(db, names)[0]
+    if len(cams) != 1 or f is None:
+        return None
+    return np.array([[f, 0.0, cams[0].width / 2], [0.0, f, cams[0].height / 2], [0.0, 0.0, 1.0]])
+
+
 def _drifted(models: dict, f0: float, max_drift: float | None) -> bool:
     """Whether bundle adjustment moved the largest model's focal more than `max_drift` (relative) from f0."""
     rec = _largest(models)
@@ -288,6 +304,7 @@ def run_sfm(
     `config.camera_model` is estimated.
     """
     reader, extract, match, pairing, mapping = _options(config, K)
+    threads = 1 if config.deterministic else config.num_threads
     db = work_dir / "database.db"
     if db.exists():
         db.unlink()
@@ -314,9 +331,31 @@ def run_sfm(
         f_rot, f_two, n_two = (
             _initial_focal(db, names, stats, mapping, config) if K is None else (None, None, 0)
         )
-        models = _map_and_pick(db, image_dir, sparse, mapping, config.far_tri_angles, config.far_min_gain)
-        held = f_two is not None and config.focal_two_view == "fix"
-        if f_two is not None and not held and _drifted(models, f_two, config.focal_max_drift):
+        if config.mapper not in ("incremental", "global"):
+            raise ValueError(f"unknown mapper {config.mapper!r}; known: incremental, global")
+        K_rot = (
+            _check_K(db, K, f_rot if f_rot is not None else f_two, names)
+            if config.mapper == "global"
+            else None
+        )
+        dropped, held = 0, f_two is not None and config.focal_two_view == "fix"
+        if K_rot is not None:  # global: the project's pair rotations, GLOMAP
+            pairs = read_pair_matches(db, names, max_offset=len(names))
+            dropped = write_pair_rotations(db, names, pairs, K_rot, config.pair_check_deg)[0]
+            if K is None:
+                _set_focal(db, float(K_rot[0, 0]), mapping, fix=True)
+                f_two = f_two if f_rot is not None else float(K_rot[0, 0])
+                held = True
+            opts = global_options(threads, config.seed, refine_focal=K is None, refine_extra=False)
+            models = pycolmap.global_mapping(db, image_dir, sparse, opts)
+        else:
+            models = _map_and_pick(db, image_dir, sparse, mapping, config.far_tri_angles, config.far_min_gain)
+        if (
+            K_rot is None
+            and f_two is not None
+            and not held
+            and _drifted(models, f_two, config.focal_max_drift)
+        ):
             fixed = copy.deepcopy(mapping)
             fixed.ba_refine_focal_length = False
             fixed.mapper.abs_pose_refine_focal_length = False
@@ -329,7 +368,7 @@ def run_sfm(
     if not models:
         return SfMResult({}, np.eye(3), np.nan, np.nan, np.nan, 0, num_features, 0, focal_rotation=f_rot,
                          pure_rotation_fraction=pure, turning_pairs=turning, focal_two_view=f_two,
-                         two_view_pairs=n_two, focal_held=held)  # fmt: skip
+                         two_view_pairs=n_two, focal_held=held, dropped_pairs=dropped)  # fmt: skip
     ranked = sorted(models.values(), key=lambda r: (r.num_reg_images(), r.num_points3D()), reverse=True)
     rec = ranked[0]
     c2w = _poses(rec)
@@ -350,4 +389,5 @@ def run_sfm(
         focal_two_view=f_two,
         two_view_pairs=n_two,
         focal_held=held,
+        dropped_pairs=dropped,
     )
