@@ -136,7 +136,10 @@ def bench_pipeline(console: Console, cache: Path, n_clips: int, repeats: int = 2
 
     sel = cache / f"pipeline_{n_clips}"
     sel.mkdir(exist_ok=True)
-    for c in render_720p(cache, n_clips, seconds=6.0):
+    clips = render_720p(cache, n_clips, seconds=6.0)
+    for stray in set(sel.iterdir()) - {sel / c.name for c in clips}:  # the job is exactly these sources
+        shutil.rmtree(stray) if stray.is_dir() else stray.unlink()
+    for c in clips:
         if not (sel / c.name).exists():
             shutil.copy(c, sel / c.name)
     table = Table(
