@@ -20,8 +20,7 @@ from pathlib import Path
 import numpy as np
 import pycolmap
 
-from .pair_filter import inconsistent_pairs
-from .rotations import relative_rotation
+from .pair_filter import inconsistent_pairs, pair_rotations
 
 __all__ = ["global_options", "write_pair_rotations"]
 
@@ -35,7 +34,8 @@ def write_pair_rotations(
     K [3, 3] pixel intrinsics; pairs off their neighbours' rotation chain by more than max_deg (None: no
     check) and pairs without a rotation are deleted.
     """
-    bad = {(i, j) for i, j, _ in inconsistent_pairs(pairs, K, max_deg)} if max_deg is not None else set()
+    rotations = pair_rotations(pairs, K)  # (i, j) -> [3, 3] rays of j in i, or None
+    bad = {(i, j) for i, j, _ in inconsistent_pairs(rotations, max_deg)} if max_deg is not None else set()
     cam = pycolmap.Camera(model="PINHOLE", width=int(round(2 * K[0, 2])), height=int(round(2 * K[1, 2])),
                           params=[K[0, 0], K[1, 1], K[0, 2], K[1, 2]])  # fmt: skip
     ransac = pycolmap.RANSACOptions()
@@ -45,7 +45,7 @@ def write_pair_rotations(
         ids = {im.name: im.image_id for im in d.read_all_images()}
         for (i, j), (xi, xj) in sorted(pairs.items()):
             a, b = ids[names[i]], ids[names[j]]
-            R = None if (i, j) in bad else relative_rotation(xi, xj, K)  # [3, 3] rays of j in i
+            R = None if (i, j) in bad else rotations[(i, j)]
             if R is None:
                 d.delete_two_view_geometry(a, b)
                 deleted += 1

@@ -15,40 +15,38 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rotations import relative_rotation
+from .rotations import _angle_deg, relative_rotation
 
-__all__ = ["inconsistent_pairs"]
+__all__ = ["inconsistent_pairs", "pair_rotations"]
+
+Pair = tuple[int, int]
 
 
-def _angle_deg(R: np.ndarray) -> float:
-    """Rotation angle (deg) of R [3, 3]."""
-    return float(np.degrees(np.arccos(np.clip((np.trace(R) - 1.0) / 2.0, -1.0, 1.0))))
+def pair_rotations(
+    pairs: dict[Pair, tuple[np.ndarray, np.ndarray]], K: np.ndarray
+) -> dict[Pair, np.ndarray | None]:
+    """Two-view rotation [3, 3] of every pair (None where it cannot be estimated).
+
+    pairs: (i, j) -> matched pixels (x_i [M, 2], x_j [M, 2]) (`wpdata.poses.sfm.read_pair_matches`);
+    K [3, 3] pixel intrinsics.
+    """
+    return {ij: relative_rotation(xi, xj, K) for ij, (xi, xj) in sorted(pairs.items())}
 
 
 def inconsistent_pairs(
-    pairs: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]],
-    K: np.ndarray,
-    max_deg: float = 5.0,
-    per_link_deg: float = 0.5,
+    rotations: dict[Pair, np.ndarray | None], max_deg: float = 5.0, per_link_deg: float = 0.5
 ) -> list[tuple[int, int, float]]:
-    """Pairs (i, j, disagreement deg) whose rotation is off the chain of consecutive rotations.
-
-    pairs: (i, j) -> matched pixels (x_i [M, 2], x_j [M, 2]) (`wpdata.poses.sfm.read_pair_matches`);
-    K [3, 3] pixel intrinsics. A pair whose own rotation cannot be estimated is reported with nan.
-    """
-    n = max((j for _, j in pairs), default=0) + 1
-    step: list[np.ndarray | None] = [None] * max(n - 1, 0)  # R_{i,i+1} [3, 3]
-    for i in range(n - 1):
-        if (i, i + 1) in pairs:
-            step[i] = relative_rotation(*pairs[(i, i + 1)], K)
+    """Pairs (i, j, disagreement deg) whose rotation (`pair_rotations`) is off the chain of consecutive
+    rotations. A pair whose own rotation could not be estimated is reported with nan."""
+    n = max((j for _, j in rotations), default=0) + 1
+    step = [rotations.get((i, i + 1)) for i in range(n - 1)]  # R_{i,i+1} [3, 3] or None
     out = []
-    for (i, j), (xi, xj) in sorted(pairs.items()):
+    for (i, j), R in sorted(rotations.items()):
         if j - i < 2 or any(step[k] is None for k in range(i, j)):
             continue
         chain = np.eye(3)
         for k in range(i, j):
             chain = chain @ step[k]
-        R = relative_rotation(xi, xj, K)
         if R is None:
             out.append((i, j, float("nan")))
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from wpdata.poses.pair_filter import inconsistent_pairs
+from wpdata.poses.pair_filter import inconsistent_pairs, pair_rotations
 from wpdata.synth import intrinsics
 
 K = intrinsics(640, 360)
@@ -35,8 +35,8 @@ def test_a_pair_off_its_chain_is_found_and_the_others_kept() -> None:
     wrong = c2w[4].copy()  # pair (0, 4) matched to a view turned 25 deg further (repeated texture)
     wrong[:3, :3] = Rotation.from_euler("y", 37.0, degrees=True).as_matrix()
     pairs[(0, 4)] = _matches(c2w[0], wrong, rng)
-    bad = inconsistent_pairs(pairs, K, max_deg=5.0)
+    bad = inconsistent_pairs(pair_rotations(pairs, K), max_deg=5.0)
     assert [(i, j) for i, j, _ in bad] == [(0, 4)]
     assert 20 < bad[0][2] < 30  # its disagreement, deg
     del pairs[(2, 3)]  # a missing link: pairs across it cannot be checked and are kept
-    assert inconsistent_pairs(pairs, K, max_deg=5.0) == []
+    assert inconsistent_pairs(pair_rotations(pairs, K), max_deg=5.0) == []
