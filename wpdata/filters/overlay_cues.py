@@ -19,7 +19,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from wpdata.filters.overlay_kinds import Region
+from wpdata.filters.overlay_kinds import SUBTITLE_CENTRE, Region
 
 __all__ = ["cue_regions", "evidence_t", "windowed_t"]
 
@@ -27,8 +27,6 @@ WINDOW_PAIRS = 6  # consecutive usable pairs per window (~1 s at 6 analysis fps;
 # 48 subtitle clips on 4 seeds, 1 with 6, no new false region on their 336 other moving clips)
 MIN_WINDOWS = 2  # fewer full windows: the shot-wide pass already sees every window
 BAND_TOP = 0.7  # cue lines sit below this fraction of the frame height
-MAX_CENTRE_OFFSET = 0.08  # ... centred: |box centre x - 0.5| below this (frame widths; as
-# overlay_kinds.SUBTITLE_CENTRE: cue lines are centred, a mark anchored at a side margin is not)
 MIN_ASPECT = 2.0  # ... text lines (one or two): box width >= this x height
 HOT_T = 4.5  # windowed t of a hot pixel
 SEED_T = 8.0  # windowed t of a seed pixel
@@ -85,7 +83,7 @@ def cue_regions(
         x, y, bw, bh, _ = stats[c]
         sel = (labels == c) & hot
         n_hot = int(sel.sum())
-        centred = abs((x + bw / 2) / w - 0.5) < MAX_CENTRE_OFFSET
+        centred = abs((x + bw / 2) / w - 0.5) < SUBTITLE_CENTRE  # cue lines are centred
         if (
             n_hot < min_hot
             or int((tw[sel] > SEED_T).sum()) < MIN_SEEDS
