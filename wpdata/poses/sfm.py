@@ -100,9 +100,14 @@ def _poses(rec: pycolmap.Reconstruction) -> dict[str, np.ndarray]:
     return c2w
 
 
+def _threads(config: SfMConfig) -> int:
+    """COLMAP threads: one when the run must be deterministic."""
+    return 1 if config.deterministic else config.num_threads
+
+
 def _options(config: SfMConfig, K: np.ndarray | None):
     """pycolmap option objects for extraction, matching, pairing and mapping."""
-    threads = 1 if config.deterministic else config.num_threads
+    threads = _threads(config)
     reader = pycolmap.ImageReaderOptions()
     extract = pycolmap.FeatureExtractionOptions()
     extract.num_threads = threads
@@ -270,7 +275,7 @@ def _initial_focal(
     f_two, n_two = _two_view_focal(db, names)
     if f_two is None or not _set_focal(db, f_two, mapping, fix=config.focal_two_view == "fix"):
         return None, None, n_two
-    _reverify(db, 1 if config.deterministic else config.num_threads)
+    _reverify(db, _threads(config))
     return None, f_two, n_two
 
 
@@ -304,7 +309,7 @@ def run_sfm(
     `config.camera_model` is estimated.
     """
     reader, extract, match, pairing, mapping = _options(config, K)
-    threads = 1 if config.deterministic else config.num_threads
+    threads = _threads(config)
     db = work_dir / "database.db"
     if db.exists():
         db.unlink()
