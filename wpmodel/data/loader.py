@@ -12,7 +12,8 @@ should stop all ranks at the shortest, or balance shards by count).
 In latents mode a local shard with a sidecar index that matches it (``wpmodel.data.shard_index``) is
 read through ``wpmodel.data.indexed``: the same samples, windows, shuffle and batches, built per batch
 instead of per sample; other shards (no index, a stale one: counted in ``SkipCounter.index_shards``)
-take the per-sample path. ``use_index=False`` reads every shard per sample. Indexed batches are built
+take the per-sample path. ``use_index=False`` reads every shard per sample. Each process keeps the
+last 16 indexes it loaded across epochs (``IndexCache``: reused while neither file changed). Indexed batches are built
 ``block_bytes`` of latents at a time (``wpmodel.data.indexed_batch.iter_indexed_block``; 0: one by one):
 the same batches, in the same order.
 
@@ -40,7 +41,7 @@ from wpmodel.data.indexed import indexed_samples
 from wpmodel.data.indexed_batch import LatentStager, block_batches, iter_indexed_block
 from wpmodel.data.latent_slab import BatchPool
 from wpmodel.data.sample import CAPTION_DIM, SampleConfig, decode_sample
-from wpmodel.data.shard_index import IndexMismatch, is_indexable, load_index
+from wpmodel.data.shard_index import IndexCache, IndexMismatch, is_indexable
 from wpmodel.data.stats import SkipCounter
 from wpmodel.data.tar_reader import iter_samples
 
@@ -119,6 +120,7 @@ class ShardReader(IterableDataset):
         self.block_bytes = block_bytes  # indexed latents: build this many bytes of batches at once
         self.use_index = use_index  # latents mode: read shards with a matching sidecar index by batch
         self._pool: BatchPool | None = None  # batch buffers of in-process iteration (not pickled)
+        self._indexes = IndexCache()  # shard indexes kept across epochs (each process its own)
         self.shards = resolve_shards(urls)
         if not self.shards:
             raise ValueError(f"no shards in {urls!r}")
@@ -143,7 +145,8 @@ class ShardReader(IterableDataset):
         )
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_pool": None}  # DataLoader workers never get the parent's buffers
+        # DataLoader workers never get the parent's buffers, nor its open index files
+        return {**self.__dict__, "_pool": None, "_indexes": IndexCache()}
 
     def set_epoch(self, epoch: int) -> None:
         """Shard order, shuffle and windows follow (seed, epoch); call before iterating an epoch."""
@@ -174,7 +177,7 @@ class ShardReader(IterableDataset):
             index = None
             if is_indexable(url):
                 try:
-                    index = load_index(url)
+                    index = self._indexes.get(url)
                 except (IndexMismatch, OSError) as exc:
                     counter.index_fallback(getattr(exc, "reason", f"error:{type(exc).__name__}"), str(exc))
             if index is None:

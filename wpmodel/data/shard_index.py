@@ -165,3 +165,38 @@ def load_index(url: str) -> ShardIndex:
 def is_indexable(url: str) -> bool:
     """A local tar that may have a sidecar index (not ``pipe:``, not a remote url)."""
     return "://" not in url and not url.startswith("pipe:") and url != "-" and Path(url).suffix == ".tar"
+
+
+def _file_state(path: str) -> tuple[int, int, int, int, int]:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class IndexCache:
+    """``load_index`` with the last ``size`` loaded indexes kept across epochs.
+
+    A kept index is handed out again while the tar and its index file are the same files, unchanged
+    (device, inode, size, mtime and ctime of both); otherwise it is loaded and checked again. An index
+    costs ~1.6 ms to load and check per shard of 512 small samples, a tenth of an epoch of their latents.
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._kept: dict[str, tuple[tuple, ShardIndex]] = {}  # url -> (file states, index), oldest first
+
+    def get(self, url: str) -> ShardIndex:
+        """The checked index of ``url`` (raises IndexMismatch / OSError as ``load_index``)."""
+        try:
+            state = (_file_state(url), _file_state(index_path(url)))
+        except FileNotFoundError:
+            state = None
+        kept = self._kept.pop(url, None)
+        if kept is not None and state is not None and kept[0] == state:
+            self._kept[url] = kept  # most recently used last
+            return kept[1]
+        index = load_index(url)
+        if state is not None and self.size > 0:
+            self._kept[url] = (state, index)
+            while len(self._kept) > self.size:
+                self._kept.pop(next(iter(self._kept)))
+        return index

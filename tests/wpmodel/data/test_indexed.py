@@ -167,3 +167,30 @@ def test_block_runs_are_cut_at_batch_boundaries() -> None:
         [(a, 9, 4, 0)],
     ]
     assert _split_runs(runs, [10]) == [runs]
+
+
+def test_indexes_are_kept_across_epochs_until_their_shard_changes(kit: SimpleNamespace) -> None:
+    from wpmodel.data.shard_index import IndexCache
+
+    paths = _indexed_set(kit, 2, 3)
+    loader = make_loader(paths, 3, latents=True, rank=0, world_size=1, window_latents=4)
+    first = list(loader)
+    kept = loader.reader._indexes.get(paths[0])
+    for b in first:  # a trainer writing into its batches must not reach the kept index
+        b["c2w"].fill_(7.0)
+        b["K"].fill_(7.0)
+        b["caption_embedding"].fill_(7.0)
+    again = list(loader)
+    assert loader.reader._indexes.get(paths[0]) is kept
+    assert loader.stats.index_shards == {"used": 4}  # 2 shards x 2 epochs
+    fresh, _ = kit.batches(paths, True, window_latents=4)
+    kit.assert_same(again, fresh)
+    samples = [(f"s00_{j:02d}", kit.sample(f"s00_{j:02d}", 21, mp4=False, seed=90 + j)) for j in range(3)]
+    write_shard(paths[0], samples, index=True)  # same names and sizes, other poses and latents
+    changed = list(loader)
+    assert loader.reader._indexes.get(paths[0]) is not kept
+    kit.assert_same(changed, kit.batches(paths, True, window_latents=4)[0])
+    assert not torch.equal(changed[0]["c2w"], again[0]["c2w"])
+    cache = IndexCache(size=1)
+    a = cache.get(paths[0])
+    assert cache.get(paths[0]) is a and cache.get(paths[1]) is not a and cache.get(paths[0]) is not a
