@@ -7,8 +7,10 @@ the default SfMConfig twice -- intrinsics estimated (mode "estK") and the ground
 ATE rmse after Sim(3) alignment of the camera centres / GT path length (wpdata.geometry's umeyama /
 ate, matching evo), registered fraction (SfM), chained fraction (sampled frames oriented by chained
 two-view rotations or placed from a smaller model), mean reprojection error (px), the estimated
-focal's relative error (f_err%), frames/s (clip frames / wall
-time of estimate_poses on this CPU). A clip passes when rot median < 1 deg AND ATE < 2% of the path;
+focal's relative error (f_err%), the mapper that built the model (inc / glob; `SfMConfig.mapper` "auto"
+picks one per clip), the model's agreement with the consecutive pairs' two-view rotations (agree: median /
+high quantile, deg; `wpdata.poses.auto_mapper`), frames/s (clip frames / wall time of estimate_poses on
+this CPU). A clip passes when rot median < 1 deg AND ATE < 2% of the path;
 a PoseEstimationError is a fail. look_around turns on the spot (a few cm of translation at most): no
 parallax, so SfM may refuse it; when it does reconstruct, its GT path is ~0 and the ATE is n/a (nan),
 so it is judged on the orientation error alone; it is reported, not hidden. A rotation-only estimate
@@ -82,10 +84,18 @@ def run_one(mp4: Path, gt: np.ndarray, gt_K: np.ndarray, give_K: bool, config: S
         "chained_fraction": tr.chained_fraction or 0.0,
         "reproj_error": tr.reproj_error,
         "focal_rel_err": float(tr.K[0, 0, 0] / gt_K[0, 0] - 1),
+        "mapper": tr.mapper,
+        "agree_median_deg": tr.rot_agreement_deg,
+        "agree_high_deg": tr.rot_agreement_high_deg,
         "gt_path": err["path_length"],
         "seconds": dt,
         "fps": len(gt) / dt,
     }
+
+
+def _num(x: float | None) -> str:
+    """A degree figure for the table: 5 characters, '-' when absent."""
+    return f"{x:5.2f}" if x is not None and x < 100 else (f"{x:5.0f}" if x is not None else "    -")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     kinds, modes = args.kinds.split(","), args.modes.split(",")
     config = SfMConfig(**json.loads(args.sfm))
     print(f"pose accuracy: {args.clips} clips {args.size} {args.fps:g} fps {args.seconds:g} s; {config}")
-    head = f"{'clip':<34} {'mode':<5} {'rot_med':>8} {'ATE%':>7} {'reg':>5} {'chain':>5} {'reproj':>6} {'f_err%':>6} {'fr/s':>6}  pass"
+    head = f"{'clip':<34} {'mode':<5} {'rot_med':>8} {'ATE%':>7} {'reg':>5} {'chain':>5} {'reproj':>6} {'f_err%':>6} {'mapper':>6} {'agree':>11} {'fr/s':>6}  pass"
     print(head)
     rows = []
     for i in range(args.clips):
@@ -121,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             if "rot_median_deg" in r:
                 print(f"{label:<34} {mode:<5} {r['rot_median_deg']:8.3f} {100 * r['ate_rel']:7.3f} "
                       f"{r['registered_fraction']:5.2f} {r['chained_fraction']:5.2f} {r['reproj_error']:6.3f} {100 * r['focal_rel_err']:6.2f} "
-                      f"{r['fps']:6.2f}  {'yes' if r['ok'] else 'NO ' + r['why']}", flush=True)  # fmt: skip
+                      f"{(r['mapper'] or '-')[:4]:>6} {_num(r['agree_median_deg'])}/{_num(r['agree_high_deg'])} {r['fps']:6.2f}  {'yes' if r['ok'] else 'NO ' + r['why']}", flush=True)  # fmt: skip
             else:
                 print(f"{label:<34} {mode:<5} FAILED ({r['seconds']:.0f} s): {r['error']}", flush=True)
     code = 0

@@ -162,6 +162,11 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("registered_fraction", _F64),
         _f("reproj_error", _F64),
         _f("track_length", _F64),
+        _f("pose_mapper", _STR),  # estimated: the SfM mapper that built the poses ("incremental" | "global")
+        # estimated: median / high quantile of the angle between the model's and the two-view relative rotation
+        # of consecutive sampled frames (deg; inf: a frame unregistered; wpdata.poses.auto_mapper)
+        _f("rot_agreement_deg", _F64),
+        _f("rot_agreement_high_deg", _F64),
         _f("pose_ate", _F64),  # estimated vs given poses: ATE after Sim(3) alignment / path length
         _f("scale", _F64),  # factor applied to the translations (see scale_rule)
         _f("scale_rule", _STR),

@@ -82,9 +82,15 @@ class SfMConfig:
     # `far_min_gain` lower (None: one run)
     far_tri_angles: tuple[float, float] | None = (0.3, 1.0)
     far_min_gain: float = 0.05
-    # "incremental" (COLMAP) or "global": GLOMAP on the project's two-view rotations (`wpdata.poses.global_sfm`;
-    # K unknown: the focal from turns or moving pairs, held fixed); falls back to incremental without a focal
+    # "incremental" (COLMAP), "global": GLOMAP on the project's two-view rotations (`wpdata.poses.global_sfm`;
+    # K unknown: the focal from turns or moving pairs, held fixed; falls back to incremental without a focal),
+    # or "auto": incremental, and GLOMAP too when the incremental model disagrees with the consecutive pairs'
+    # two-view rotations; the model that agrees better is kept (`wpdata.poses.auto_mapper`)
     mapper: str = "incremental"
+    # auto: the incremental model is kept when this quantile of its disagreements with the consecutive pairs'
+    # rotations (a pair with an unregistered frame: infinite) is at most auto_max_deg (deg)
+    auto_quantile: float = 0.9
+    auto_max_deg: float = 1.0
     # global mapper: pairs whose two-view rotation is off the chain of consecutive rotations by more than
     # this (deg, + 0.5 per link) are deleted (repeated texture; `wpdata.poses.pair_filter`); None: kept
     pair_check_deg: float | None = 5.0
@@ -299,6 +305,7 @@ def estimate_poses(
     c2w, registered, chained = _from_result(res, sampled, names, T, config, video, rel)
     K_full = K if K is not None else scale_K(res.K, W / pw, H / ph)  # [3, 3]
     rotation_only = not registered.any()
+    agree = res.agreement.get(res.mapper)
     return PoseTrack(
         c2w=c2w,
         K=np.broadcast_to(K_full, (T, 3, 3)).copy(),
@@ -311,4 +318,7 @@ def estimate_poses(
         reproj_error=res.reproj_error,
         track_length=res.track_length,
         median_depth=None if rotation_only else res.median_depth,  # no translation: nothing to scale
+        mapper=res.mapper,
+        rot_agreement_deg=agree.median_deg if agree else None,
+        rot_agreement_high_deg=agree.high_deg if agree else None,
     )

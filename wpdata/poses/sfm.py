@@ -10,6 +10,9 @@ The images are mapped twice, with COLMAP's and with small minimum triangulation 
 run is kept when its mean reprojection error is clearly lower (why: `SfMConfig.far_tri_angles`).
 With `SfMConfig.mapper` "global" (opt-in), GLOMAP maps the images instead, on the project's two-view
 rotations with inconsistent pairs deleted (`wpdata.poses.global_sfm`), the focal from turns or moving pairs.
+With "auto", the incremental model is checked against the consecutive pairs' two-view rotations and GLOMAP
+maps the images too when it disagrees; the model that agrees better is kept (`wpdata.poses.auto_mapper`).
+Every result records the mapper that built it and its agreement with those rotations.
 
 Deterministic when run single-threaded with a fixed seed (`SfMConfig.deterministic`): COLMAP's RANSAC
 and mapper draw from `pycolmap.set_random_seed` / `random_seed`, and one thread fixes the order of work.
@@ -29,6 +32,7 @@ import pycolmap
 
 from wpdata.geometry import invert_se3
 
+from .auto_mapper import Agreement, agreement, consecutive_rotations, prefer
 from .focal import focal_from_rotations, is_pure_rotation, rotation_pairs
 from .focal_twoview import focal_from_two_views, two_view_focals
 from .global_sfm import global_options, write_pair_rotations
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
 
 
 MIN_REG_SHARE = 0.95  # the far-point run must register at least this share of the first run's images
+MAPPERS = ("incremental", "global", "auto")
 
 
 @dataclass
@@ -62,6 +67,9 @@ class SfMResult:
     two_view_pairs: int = 0  # pairs that gave a two-view focal
     focal_held: bool = False  # the two-view focal was held fixed (focal_two_view "fix", or BA drifted off it)
     dropped_pairs: int = 0  # global mapper: verified pairs deleted (rotation off their neighbours' chain)
+    mapper: str = "incremental"  # the mapper that built the model ("incremental" | "global")
+    # agreement of each mapped candidate with the consecutive two-view rotations (`auto_mapper.agreement`)
+    agreement: dict[str, Agreement] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -89,10 +97,10 @@ def _median_depth(rec: pycolmap.Reconstruction) -> float:
     return float(np.median(np.concatenate(depths))) if depths else float("nan")
 
 
-def _poses(rec: pycolmap.Reconstruction) -> dict[str, np.ndarray]:
-    """Image name -> c2w [4, 4] of the registered images of a model."""
+def _poses(rec: pycolmap.Reconstruction | None) -> dict[str, np.ndarray]:
+    """Image name -> c2w [4, 4] of the registered images of a model (none without a model)."""
     c2w = {}
-    for im in rec.images.values():
+    for im in rec.images.values() if rec is not None else ():
         if im.has_pose:
             w2c = np.eye(4)
             w2c[:3] = im.cam_from_world().matrix()
@@ -300,6 +308,35 @@ def _drifted(models: dict, f0: float, max_drift: float | None) -> bool:
     return abs(f / f0 - 1.0) > max_drift
 
 
+def _global(
+    db: Path,
+    image_dir: Path,
+    names: list[str],
+    sparse: Path,
+    K: np.ndarray | None,
+    K_rot: np.ndarray,
+    mapping,
+    config: SfMConfig,
+) -> tuple[dict, int]:
+    """GLOMAP on the two-view rotations with K_rot [3, 3] (the focal held fixed when K is unknown), written
+    under `sparse`: (models, pairs deleted as inconsistent)."""
+    pairs = read_pair_matches(db, names, max_offset=len(names))
+    dropped = write_pair_rotations(db, names, pairs, K_rot, config.pair_check_deg)[0]
+    if K is None:
+        _set_focal(db, float(K_rot[0, 0]), mapping, fix=True)
+    sparse.mkdir(parents=True, exist_ok=True)
+    opts = global_options(_threads(config), config.seed, refine_focal=K is None, refine_extra=False)
+    return pycolmap.global_mapping(db, image_dir, sparse, opts), dropped
+
+
+def _model_K(models: dict, K: np.ndarray | None) -> np.ndarray | None:
+    """The given K, else the largest model's calibration [3, 3] (None without a model)."""
+    rec = _largest(models)
+    if K is not None or rec is None:
+        return K
+    return np.asarray(next(iter(rec.cameras.values())).calibration_matrix(), dtype=np.float64)
+
+
 def run_sfm(
     image_dir: Path, names: list[str], work_dir: Path, config: SfMConfig, K: np.ndarray | None
 ) -> SfMResult:
@@ -309,7 +346,6 @@ def run_sfm(
     `config.camera_model` is estimated.
     """
     reader, extract, match, pairing, mapping = _options(config, K)
-    threads = _threads(config)
     db = work_dir / "database.db"
     if db.exists():
         db.unlink()
@@ -336,27 +372,21 @@ def run_sfm(
         f_rot, f_two, n_two = (
             _initial_focal(db, names, stats, mapping, config) if K is None else (None, None, 0)
         )
-        if config.mapper not in ("incremental", "global"):
-            raise ValueError(f"unknown mapper {config.mapper!r}; known: incremental, global")
+        if config.mapper not in MAPPERS:
+            raise ValueError(f"unknown mapper {config.mapper!r}; known: {', '.join(MAPPERS)}")
         K_rot = (
             _check_K(db, K, f_rot if f_rot is not None else f_two, names)
-            if config.mapper == "global"
+            if config.mapper != "incremental"
             else None
         )
-        dropped, held = 0, f_two is not None and config.focal_two_view == "fix"
-        if K_rot is not None:  # global: the project's pair rotations, GLOMAP
-            pairs = read_pair_matches(db, names, max_offset=len(names))
-            dropped = write_pair_rotations(db, names, pairs, K_rot, config.pair_check_deg)[0]
-            if K is None:
-                _set_focal(db, float(K_rot[0, 0]), mapping, fix=True)
-                f_two = f_two if f_rot is not None else float(K_rot[0, 0])
-                held = True
-            opts = global_options(threads, config.seed, refine_focal=K is None, refine_extra=False)
-            models = pycolmap.global_mapping(db, image_dir, sparse, opts)
+        dropped, held, mapper = 0, f_two is not None and config.focal_two_view == "fix", "incremental"
+        if config.mapper == "global" and K_rot is not None:  # the project's pair rotations, GLOMAP
+            models, dropped = _global(db, image_dir, names, sparse, K, K_rot, mapping, config)
+            mapper = "global"
         else:
             models = _map_and_pick(db, image_dir, sparse, mapping, config.far_tri_angles, config.far_min_gain)
         if (
-            K_rot is None
+            mapper == "incremental"
             and f_two is not None
             and not held
             and _drifted(models, f_two, config.focal_max_drift)
@@ -370,10 +400,24 @@ def run_sfm(
                 db, image_dir, sparse / "fixed", fixed, config.far_tri_angles, config.far_min_gain
             )
             held = True
+        K_ev = K_rot if K_rot is not None else _model_K(models, K)
+        evidence = consecutive_rotations(
+            read_pair_matches(db, names, 1) if K_ev is not None else {}, K_ev, names
+        )
+        agree = {mapper: agreement(_poses(_largest(models)), names, evidence, config.auto_quantile)}
+        if config.mapper == "auto" and K_rot is not None and agree[mapper].high_deg > config.auto_max_deg:
+            other, other_dropped = _global(db, image_dir, names, sparse / "global", K, K_rot, mapping, config)
+            agree["global"] = agreement(_poses(_largest(other)), names, evidence, config.auto_quantile)
+            if prefer(agree[mapper], agree["global"]):
+                models, dropped, mapper = other, other_dropped, "global"
+        if mapper == "global" and K is None:  # GLOMAP mapped with the check focal, held fixed
+            f_two = f_two if f_rot is not None else float(K_rot[0, 0])
+            held = True
     if not models:
         return SfMResult({}, np.eye(3), np.nan, np.nan, np.nan, 0, num_features, 0, focal_rotation=f_rot,
                          pure_rotation_fraction=pure, turning_pairs=turning, focal_two_view=f_two,
-                         two_view_pairs=n_two, focal_held=held, dropped_pairs=dropped)  # fmt: skip
+                         two_view_pairs=n_two, focal_held=held, dropped_pairs=dropped, mapper=mapper,
+                         agreement=agree)  # fmt: skip
     ranked = sorted(models.values(), key=lambda r: (r.num_reg_images(), r.num_points3D()), reverse=True)
     rec = ranked[0]
     c2w = _poses(rec)
@@ -395,4 +439,6 @@ def run_sfm(
         two_view_pairs=n_two,
         focal_held=held,
         dropped_pairs=dropped,
+        mapper=mapper,
+        agreement=agree,
     )

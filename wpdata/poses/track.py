@@ -2,7 +2,8 @@
 
 On disk (`save_track`): one npz with ``c2w`` [T, 4, 4] float32 OpenCV camera-to-world, ``K`` [T, 3, 3]
 float32 pixel intrinsics at (width, height), ``registered`` [T] bool (measured vs interpolated) and the
-scalars (``width``, ``height``, ``source``, quality, scale); a missing quality number is stored as NaN.
+scalars (``width``, ``height``, ``source``, quality, scale, the SfM ``mapper``); a missing quality number is
+stored as NaN, a missing mapper as "".
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ import numpy as np
 from manifests.atomic import atomic_save_npz
 
 SOURCES = ("clip_npz", "sekai", "vipe", "nerfstudio", "colmap", "render")
-_OPTIONAL = ("registered_fraction", "reproj_error", "track_length", "median_depth", "chained_fraction")
+_OPTIONAL = (
+    "registered_fraction",
+    "reproj_error",
+    "track_length",
+    "median_depth",
+    "chained_fraction",
+    "rot_agreement_deg",
+    "rot_agreement_high_deg",
+)
 
 
 @dataclass
@@ -38,6 +47,11 @@ class PoseTrack:
     scale_rule: str = "none"
     median_depth: float | None = None  # median depth of the reconstructed points in their cameras
     chained_fraction: float | None = None  # estimated: sampled frames oriented by chained rotations / sampled
+    mapper: str | None = None  # estimated: the SfM mapper that built the model ("incremental" | "global")
+    # estimated: median / high quantile (SfMConfig.auto_quantile) of the angle between the model's and the
+    # two-view relative rotation of consecutive sampled frames (wpdata.poses.auto_mapper; inf: unregistered)
+    rot_agreement_deg: float | None = None
+    rot_agreement_high_deg: float | None = None
 
     def __post_init__(self) -> None:
         self.c2w = np.asarray(self.c2w, dtype=np.float64)
@@ -82,6 +96,7 @@ def save_track(path: str | os.PathLike, track: PoseTrack) -> Path:
         source=np.str_(track.source),
         scale=np.float64(track.scale),
         scale_rule=np.str_(track.scale_rule),
+        mapper=np.str_(track.mapper or ""),
         **{k: _opt(getattr(track, k)) for k in _OPTIONAL},
     )
 
@@ -111,6 +126,7 @@ def load_track(path: str | os.PathLike) -> PoseTrack:
             registered=d["registered"],
             scale=float(d.get("scale", 1.0)),
             scale_rule=str(d.get("scale_rule", "none")),
+            mapper=str(d["mapper"]) or None if "mapper" in d else None,
             **{k: (None if math.isnan(v) else v) for k, v in opt.items()},
         )
     except ValueError as e:

@@ -20,7 +20,8 @@ def _track(T: int = 5, **kw) -> PoseTrack:
 
 
 def test_round_trip_keeps_arrays_and_scalars(tmp_path: Path) -> None:
-    tr = _track(registered_fraction=0.75, reproj_error=0.4, track_length=9.5, median_depth=3.0)
+    tr = _track(registered_fraction=0.75, reproj_error=0.4, track_length=9.5, median_depth=3.0, mapper="global",
+                rot_agreement_deg=0.2, rot_agreement_high_deg=np.inf)  # fmt: skip
     tr.scale, tr.scale_rule = 0.5, "median_depth"
     out = save_track(tmp_path / "a" / "t.npz", tr)
     back = load_track(out)
@@ -31,6 +32,8 @@ def test_round_trip_keeps_arrays_and_scalars(tmp_path: Path) -> None:
     assert back.registered_fraction == pytest.approx(0.75) and back.reproj_error == pytest.approx(0.4)
     assert back.track_length == pytest.approx(9.5) and back.median_depth == pytest.approx(3.0)
     assert (back.scale, back.scale_rule) == (0.5, "median_depth")
+    assert back.mapper == "global" and back.rot_agreement_deg == pytest.approx(0.2)
+    assert back.rot_agreement_high_deg == np.inf
     with np.load(out) as z:
         assert z["c2w"].dtype == np.float32 and z["K"].dtype == np.float32 and z["registered"].dtype == bool
 
@@ -38,6 +41,7 @@ def test_round_trip_keeps_arrays_and_scalars(tmp_path: Path) -> None:
 def test_missing_quality_round_trips_as_none(tmp_path: Path) -> None:
     back = load_track(save_track(tmp_path / "t.npz", _track()))
     assert back.registered_fraction is None and back.reproj_error is None and back.median_depth is None
+    assert back.mapper is None and back.rot_agreement_deg is None
     assert back.scale == 1.0 and back.scale_rule == "none"
 
 
