@@ -88,9 +88,11 @@ class SfMConfig:
     # two-view rotations; the model that agrees better is kept (`wpdata.poses.auto_mapper`)
     mapper: str = "incremental"
     # auto: the incremental model is kept when this quantile of its disagreements with the consecutive pairs'
-    # rotations (a pair with an unregistered frame: infinite) is at most auto_max_deg (deg)
+    # rotations is at most auto_max_deg (deg); else GLOMAP's replaces it when that quantile is at least
+    # auto_min_gain (a share) lower and it registers as many frames
     auto_quantile: float = 0.9
-    auto_max_deg: float = 1.0
+    auto_max_deg: float = 0.5
+    auto_min_gain: float = 0.25
     # global mapper: pairs whose two-view rotation is off the chain of consecutive rotations by more than
     # this (deg, + 0.5 per link) are deleted (repeated texture; `wpdata.poses.pair_filter`); None: kept
     pair_check_deg: float | None = 5.0

@@ -408,7 +408,7 @@ def run_sfm(
         if config.mapper == "auto" and K_rot is not None and agree[mapper].high_deg > config.auto_max_deg:
             other, other_dropped = _global(db, image_dir, names, sparse / "global", K, K_rot, mapping, config)
             agree["global"] = agreement(_poses(_largest(other)), names, evidence, config.auto_quantile)
-            if prefer(agree[mapper], agree["global"]):
+            if prefer(agree[mapper], agree["global"], config.auto_min_gain):
                 models, dropped, mapper = other, other_dropped, "global"
         if mapper == "global" and K is None:  # GLOMAP mapped with the check focal, held fixed
             f_two = f_two if f_rot is not None else float(K_rot[0, 0])

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 from scipy.spatial.transform import Rotation
 
+from wpdata.poses import SfMConfig, estimate_poses, pose_errors
 from wpdata.poses.auto_mapper import Agreement, agreement, consecutive_rotations, prefer
-from wpdata.synth import intrinsics
+from wpdata.synth import intrinsics, make_world, walking, write_sekai_clip
 
 K = intrinsics(640, 360)
 N = 12
@@ -58,19 +62,71 @@ def test_the_true_model_agrees_and_a_bent_one_does_not() -> None:
     off = agreement(dict(zip(NAMES, bent, strict=True)), NAMES, rel)
     assert 3.5 < off.high_deg < 4.5 and off.median_deg < 0.3  # 2 of 10 pairs off: the 0.9 quantile sees it
     assert prefer(off, good) and not prefer(good, off) and not prefer(good, good)  # ties keep incremental
+    close = Agreement(off.median_deg, 0.8 * off.high_deg, 1.0, off.pairs)  # better, within the margin
+    assert not prefer(off, close) and prefer(off, close, min_gain=0.1)
+    assert prefer(Agreement(np.inf, np.inf, 0.0, 0), off)  # no incremental model: any model wins
 
 
-def test_unregistered_frames_count_as_disagreement() -> None:
+def test_pairs_with_an_unregistered_frame_are_not_judged_and_fewer_frames_never_win() -> None:
     rel = _evidence()
-    model = dict(zip(NAMES, _walk(), strict=True))
-    del model[NAMES[3]]  # pairs (2, 3) and (3, 4): no model rotation, infinitely off
-    a = agreement(model, NAMES, rel)
-    assert a.registered_fraction == (N - 1) / N and np.isinf(a.high_deg) and a.median_deg < 0.3
-    assert (
-        agreement(model, NAMES, rel, quantile=0.75).high_deg < 0.3
-    )  # 2 of 10 pairs, above the 0.75 quantile
-    assert agreement({}, NAMES, rel) == Agreement(np.inf, np.inf, 0.0, N - 2)
-    assert agreement(model, NAMES, [None] * (N - 1)).pairs == 0  # no evidence: nothing agrees
+    gt = dict(zip(NAMES, _walk(), strict=True))
+    part = {k: v for k, v in gt.items() if k != NAMES[3]}  # pairs (2, 3) and (3, 4) cannot be judged
+    a = agreement(part, NAMES, rel)
+    assert a.registered_fraction == (N - 1) / N and a.pairs == N - 4 and a.high_deg < 0.3
+    bent = dict(gt)  # every frame registered, but turned 3 deg off at frames 8 and 9
+    turn = Rotation.from_euler("z", 3.0, degrees=True).as_matrix()
+    for start in (8, 9):
+        for k in NAMES[start:]:
+            bent[k] = bent[k].copy()
+            bent[k][:3, :3] = turn @ bent[k][:3, :3]
+    off = agreement(bent, NAMES, rel)
+    assert off.registered_fraction == 1.0 and off.pairs == N - 2 and off.high_deg > 2.5
+    assert not prefer(off, a)  # agrees better, yet registers fewer frames: incremental stays
+    assert prefer(off, agreement(gt, NAMES, rel))
+    assert agreement({}, NAMES, rel) == Agreement(np.inf, np.inf, 0.0, 0)
+    assert agreement(gt, NAMES, [None] * (N - 1)).pairs == 0  # no evidence: nothing agrees
     assert consecutive_rotations({(0, 1): (np.zeros((30, 2)), np.zeros((30, 2)))}, None, NAMES) == [None] * (
         N - 1
     )
+
+
+def _walk_clip(folder: Path, seed: int, T: int) -> tuple[Path, np.ndarray, np.ndarray]:
+    """A T-frame 320x180 walk down a street: (mp4, GT c2w [T, 4, 4], GT K [3, 3])."""
+    world = make_world(seed, "street")
+    c2w, K = walking(world, T, 24.0, seed=seed), intrinsics(320, 180)
+    return write_sekai_clip(folder, world, c2w, K, 320, 180, 24.0, "walk"), c2w, K
+
+
+@pytest.fixture(scope="module")
+def bent_walk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray, np.ndarray]:
+    """48 frames (24 sampled) that incremental mapping gets 7.5 deg off even with the true K."""
+    return _walk_clip(tmp_path_factory.mktemp("bent"), 3, 48)
+
+
+@pytest.fixture(scope="module")
+def good_walk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray, np.ndarray]:
+    """64 frames (32 sampled) that incremental mapping gets right."""
+    return _walk_clip(tmp_path_factory.mktemp("good"), 0, 64)
+
+
+def test_auto_replaces_an_incremental_model_that_disagrees_with_the_pairs(bent_walk) -> None:
+    mp4, gt, K = bent_walk
+    cfg = SfMConfig(max_frames=24, mapper="auto")
+    inc = estimate_poses(mp4, SfMConfig(max_frames=24), K=K)
+    auto = estimate_poses(mp4, cfg, K=K)
+    assert inc.mapper == "incremental" and inc.rot_agreement_high_deg > cfg.auto_max_deg  # GLOMAP runs too
+    assert auto.mapper == "global"
+    assert auto.rot_agreement_high_deg <= (1 - cfg.auto_min_gain) * inc.rot_agreement_high_deg
+    rot_inc, rot_auto = (pose_errors(gt, t.c2w)["rot_median_deg"] for t in (inc, auto))
+    assert rot_auto < 1.0 < rot_inc  # the model that agrees with the pairs is the right one
+    np.testing.assert_array_equal(estimate_poses(mp4, cfg, K=K).c2w, auto.c2w)  # deterministic
+
+
+def test_auto_keeps_an_incremental_model_that_agrees(good_walk) -> None:
+    mp4, gt, K = good_walk
+    inc = estimate_poses(mp4, SfMConfig(max_frames=32), K=K)
+    auto = estimate_poses(mp4, SfMConfig(max_frames=32, mapper="auto"), K=K)
+    assert auto.mapper == inc.mapper == "incremental"
+    assert auto.rot_agreement_deg <= auto.rot_agreement_high_deg <= 0.5  # within auto_max_deg: no GLOMAP
+    np.testing.assert_array_equal(auto.c2w, inc.c2w)
+    assert pose_errors(gt, auto.c2w)["rot_median_deg"] < 1.0

@@ -34,6 +34,7 @@ def test_global_mapper_gets_the_loop_right_and_is_deterministic(loop_clip, tmp_p
     np.testing.assert_array_equal(again.c2w, tr.c2w)
 
 
-def test_unknown_mapper_is_refused(loop_clip, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="unknown mapper"):
-        estimate_poses(loop_clip[0], SfMConfig(max_frames=8, mapper="hierarchical"), K=loop_clip[2])
+@pytest.mark.parametrize("name", ["hierarchical", "Auto", ""])
+def test_unknown_mapper_is_refused(loop_clip, name: str) -> None:
+    with pytest.raises(ValueError, match="unknown mapper .*; known: incremental, global, auto"):
+        estimate_poses(loop_clip[0], SfMConfig(max_frames=8, mapper=name), K=loop_clip[2])
