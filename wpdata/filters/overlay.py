@@ -23,6 +23,10 @@ keeps out scene edges that only the signed mean sees (a horizon or brick rows al
 Measured offline on the tuning seeds 101 / 4242 / 5151 (this pass on the pipeline's decode of each clip;
 36 watermarks, 36 subtitle clips): watermark recall 33 -> 34, subtitles 33 -> 34, no new false region. The pass is written
 here with OpenCV primitives because no library offers this fixed-versus-moving gradient test.
+
+A third pass (H18, `overlay_faint`) runs only where the others found nothing: it counts the pixels of
+modest t in text-sized windows, so a faint word whose strokes sit near the clip's null level, too low
+for the per-pixel thresholds, is found by how many such pixels it packs together.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import numpy as np
 
 from wpdata.filters.motion import MotionTrack, compose_similarity, similarity_shift
 from wpdata.filters.overlay_cues import cue_regions, evidence_t
+from wpdata.filters.overlay_faint import faint_t, faint_windows, window_evidence
 from wpdata.filters.overlay_kinds import Region, classify_regions, detect_letterbox, letterbox_boxes
 from wpdata.filters.overlay_signed import signed_gradient_t
 
@@ -62,6 +67,7 @@ CHROMA_MIN_PAIRS = 6  # the chroma t needs more pairs: smooth 4:2:0 planes make 
 RUN_PAIRS = 16  # pairs a pool thread takes at a time (runs of pairs share their frames' gradients)
 SIGNED_CUE = True  # add `overlay_signed`'s t (the larger of it and the pair evidence's t counts)
 SIGNED_GATE_T = 1.0  # ... at pixels whose pair-evidence t is above this
+FAINT_PASS = True  # where nothing else was found, count modest t over text-sized windows (`overlay_faint`)
 DUTY_E = 4.0  # per-pair evidence (gray level^2) above which a pixel counts as persisting in that pair
 
 
@@ -111,7 +117,8 @@ class Persistence:
     evidence: np.ndarray  # [P, h, w] float32 per-pair evidence (0 where not predicted)
     valid: np.ndarray  # [P, h, w] bool, pixel predicted from inside the first frame of the pair
     times: np.ndarray  # [P] float64 mid-pair frame index
-    parts: list[np.ndarray] = field(default_factory=list)  # [h, w] t maps whose maximum is `t` (gray, chroma)
+    parts: list[np.ndarray] = field(default_factory=list)  # [h, w] pair-evidence t maps (gray, chroma)
+    signed: np.ndarray | None = None  # [h, w] float32 gated signed-gradient t; `t` = max(*parts, signed)
 
     @property
     def used(self) -> int:
@@ -213,7 +220,7 @@ def persistence_map(
     c = np.maximum(va.sum(axis=0, dtype=np.float32), 1)  # [h, w] valid pairs per pixel
     duty = (ev > DUTY_E).sum(axis=0) / c
     times = np.array([(i + j) / 2 for i, j, _ in pairs], np.float64)
-    return Persistence(t, duty.astype(np.float32), ev, va, times, parts)
+    return Persistence(t, duty.astype(np.float32), ev, va, times, parts, signed)
 
 
 def _spike(d: np.ndarray, scene_diff: np.ndarray) -> float:
@@ -231,10 +238,12 @@ def _null(parts: list[np.ndarray], core: np.ndarray) -> float:
     return max(nulls, default=0.0)
 
 
+Candidate = tuple[np.ndarray, np.ndarray, tuple[int, int, int, int]]  # (hot px, blob px, x/y/w/h box)
+
+
 def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray, core: np.ndarray) -> list[Region]:
     """Connected regions of hot pixels, closed into blobs, with the statistics the kind guess needs."""
     h, w = t.shape
-    duty = pm.duty
     k = max(3, int(round(CLOSE_PX * w / 320)) | 1)
     null = _null(pm.parts, core)
     hot = t > max(LOW_T, NULL_K * null)  # [h, w] bool, hysteresis low level
@@ -246,7 +255,7 @@ def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray, core: np.ndarray)
     num, labels, stats, _ = cv2.connectedComponentsWithStats(blob, connectivity=8)
     min_hot = MIN_HOT_PX * (h * w) / (320 * 180)
     strip = BORDER_STRIP_PX * w / 320
-    candidates = []
+    candidates: list[Candidate] = []
     for c in range(1, num):
         x, y, bw, bh, _ = stats[c]
         if min(y + bh, h - y, x + bw, w - x) <= strip:
@@ -254,18 +263,47 @@ def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray, core: np.ndarray)
         sel = (labels == c) & hot
         n_hot = int(sel.sum())
         if n_hot >= min_hot and int((t[sel] > HOT_T).sum()) >= MIN_SEED_PX:
-            candidates.append((c, sel, n_hot))
+            candidates.append((sel, labels == c, (int(x), int(y), int(bw), int(bh))))
+    return _describe(candidates, t, pm.duty, gray, blob > 0)
+
+
+def _faint_regions(pm: Persistence, gray: np.ndarray, core: np.ndarray) -> list[tuple[Region, float]]:
+    """(region, evidence) of each group of text-sized windows dense in modest t (`overlay_faint`)."""
+    t = np.where(core, faint_t(pm.parts, pm.signed), 0.0).astype(np.float32)  # [h, w]
+    h, w = t.shape
+    hot, area, count = faint_windows(t, core, _null(pm.parts, core))
+    if not area.any():
+        return []
+    num, labels = cv2.connectedComponents(area.astype(np.uint8), connectivity=8)
+    candidates: list[Candidate] = []
+    peaks = []
+    for c in range(1, num):
+        comp = labels == c
+        sel = comp & hot
+        ys, xs = np.nonzero(sel)
+        box = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+        candidates.append((sel, comp, box))
+        peaks.append(float(count[comp].max()))
+    regions = _describe(candidates, t, pm.duty, gray, area)
+    return [(r, window_evidence(p, h, w)) for r, p in zip(regions, peaks, strict=True)]
+
+
+def _describe(
+    candidates: list[Candidate], t: np.ndarray, duty: np.ndarray, gray: np.ndarray, blobs: np.ndarray
+) -> list[Region]:
+    """The statistics the kind guess needs of each candidate (`blobs`: every candidate's blob, [h, w] bool)."""
     if not candidates:
         return []  # most clips: the per-frame statistics below are not needed
+    h, w = t.shape
+    min_hot = MIN_HOT_PX * (h * w) / (320 * 180)
     tstd = gray.std(axis=0)  # [h, w] float64 temporal std
     diff = np.abs(np.diff(gray.astype(np.int16), axis=0))  # [N-1, h, w] frame-to-frame change
     scene_diff = diff.reshape(len(diff), -1).mean(axis=1) + 1.0  # [N-1]
     scene_std = float(np.median(tstd)) + 1e-6
-    others = cv2.dilate(blob, np.ones((5, 5), np.uint8)) > 0  # [h, w] bool, every region and its edge
+    others = cv2.dilate(blobs.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0  # every region and its edge
     ring_px = max(3, int(round(RING_PX * w / 320)))
     out = []
-    for c, sel, n_hot in candidates:
-        x, y, bw, bh, _ = stats[c]
+    for sel, blob, (x, y, bw, bh) in candidates:
         x0, y0 = max(0, x - BOX_PAD_PX), max(0, y - BOX_PAD_PX)
         x1, y1 = min(w, x + bw + BOX_PAD_PX), min(h, y + bh + BOX_PAD_PX)
         ring = np.zeros((h, w), bool)
@@ -276,14 +314,14 @@ def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray, core: np.ndarray)
         out.append(
             Region(
                 box=(x0 / w, y0 / h, x1 / w, y1 / h),
-                n_hot=n_hot,
+                n_hot=int(sel.sum()),
                 t_strength=float(np.percentile(t[sel], 90)),
                 std_ratio=float(np.median(tstd[sel])) / scene_std,
                 duty=float(np.median(duty[sel])),
-                blob_std_ratio=float(np.median(tstd[labels == c])) / scene_std,
+                blob_std_ratio=float(np.median(tstd[blob])) / scene_std,
                 spike=_spike(diff[:, sel], scene_diff),
                 local_ratio=(float(np.median(tstd[sel])) + LOCAL_EPS) / (local + LOCAL_EPS),
-                blob_local_ratio=(float(np.median(tstd[labels == c])) + LOCAL_EPS) / (local + LOCAL_EPS),
+                blob_local_ratio=(float(np.median(tstd[blob])) + LOCAL_EPS) / (local + LOCAL_EPS),
                 box_local_ratio=(float(np.median(tstd[y : y + bh, x : x + bw])) + LOCAL_EPS)
                 / (local + LOCAL_EPS),
             )
@@ -346,6 +384,13 @@ def detect_overlays(
         boxes.append(list(r.box))
         kinds.append("subtitles")
         evid.append(_evidence(r, h, w))
+    if FAINT_PASS and all(k == "letterbox" for k in kinds):  # nothing found: faint marks (`overlay_faint`)
+        faint = _faint_regions(pm, gray, core)
+        for (r, e), kind in zip(faint, classify_regions([r for r, _ in faint]), strict=True):
+            if kind != "scene":
+                boxes.append(list(r.box))
+                kinds.append(kind)
+                evid.append(e)
     for box, kind in zip(boxes, kinds, strict=True):
         x0, y0, x1, y1 = (int(round(v)) for v in (box[0] * w, box[1] * h, box[2] * w, box[3] * h))
         mask[y0:y1, x0:x1] = True
