@@ -4,8 +4,8 @@
 own null) with several seeds above HOT_T. A faint text mark (opacity 0.12-0.2 over a busy scene) has
 t of 3.5-5 along its strokes: about the level of a clean clip's strongest pixels, so either level misses
 it, and a lower one found false regions on the tuning seeds. What tells the mark apart is how many such
-pixels it has close together: strokes fill a compact text box, while a clean clip's peaks above t 3.5
-are isolated or strung out along scene structure. This pass counts the pixels above FAINT_T in every
+pixels it has close together: strokes fill a compact text box, while a clean clip's pixels above t 3.5
+lie scattered (a long unbroken line would count too; none was seen). This pass counts the pixels above FAINT_T in every
 WINDOW_PX window (a short word at 320 px width) and reports the windows holding at least MIN_COUNT.
 
 Measured on the pipeline's decode (t as `faint_t` builds it; counts at 320 x 180): over the 60 moving
