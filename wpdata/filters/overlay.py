@@ -241,11 +241,10 @@ def _null(parts: list[np.ndarray], core: np.ndarray) -> float:
 Candidate = tuple[np.ndarray, np.ndarray, tuple[int, int, int, int]]  # (hot px, blob px, x/y/w/h box)
 
 
-def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray, core: np.ndarray) -> list[Region]:
+def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray, core: np.ndarray, null: float) -> list[Region]:
     """Connected regions of hot pixels, closed into blobs, with the statistics the kind guess needs."""
     h, w = t.shape
     k = max(3, int(round(CLOSE_PX * w / 320)) | 1)
-    null = _null(pm.parts, core)
     hot = t > max(LOW_T, NULL_K * null)  # [h, w] bool, hysteresis low level
     blob = cv2.morphologyEx(
         hot.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
@@ -267,11 +266,13 @@ def _regions(pm: Persistence, t: np.ndarray, gray: np.ndarray, core: np.ndarray)
     return _describe(candidates, t, pm.duty, gray, blob > 0)
 
 
-def _faint_regions(pm: Persistence, gray: np.ndarray, core: np.ndarray) -> list[tuple[Region, float]]:
+def _faint_regions(
+    pm: Persistence, gray: np.ndarray, core: np.ndarray, null: float
+) -> list[tuple[Region, float]]:
     """(region, evidence) of each group of text-sized windows dense in modest t (`overlay_faint`)."""
     t = np.where(core, faint_t(pm.parts, pm.signed), 0.0).astype(np.float32)  # [h, w]
     h, w = t.shape
-    hot, area, count = faint_windows(t, core, _null(pm.parts, core))
+    hot, area, count = faint_windows(t, core, null)
     if not area.any():
         return []
     num, labels = cv2.connectedComponents(area.astype(np.uint8), connectivity=8)
@@ -370,7 +371,8 @@ def detect_overlays(
     ] = True
     t = np.where(core, t, 0.0).astype(np.float32)
     area = np.zeros((h, w), bool)
-    regions = _regions(pm, t, gray, core)
+    null = _null(pm.parts, core)  # the clip's own null spread, for both passes' levels
+    regions = _regions(pm, t, gray, core, null)
     for r, kind in zip(regions, classify_regions(regions), strict=True):
         if kind == "scene" or _evidence(r, h, w) < MIN_REGION_EVIDENCE:
             continue  # no overlay, or too weak to name a kind (the clip's evidence is its strongest region's)
@@ -385,7 +387,7 @@ def detect_overlays(
         kinds.append("subtitles")
         evid.append(_evidence(r, h, w))
     if FAINT_PASS and all(k == "letterbox" for k in kinds):  # nothing found: faint marks (`overlay_faint`)
-        faint = _faint_regions(pm, gray, core)
+        faint = _faint_regions(pm, gray, core, null)
         for (r, e), kind in zip(faint, classify_regions([r for r, _ in faint]), strict=True):
             if kind != "scene":
                 boxes.append(list(r.box))
