@@ -68,6 +68,7 @@ RUN_PAIRS = 16  # pairs a pool thread takes at a time (runs of pairs share their
 SIGNED_CUE = True  # add `overlay_signed`'s t (the larger of it and the pair evidence's t counts)
 SIGNED_GATE_T = 1.0  # ... at pixels whose pair-evidence t is above this
 FAINT_PASS = True  # where nothing else was found, count modest t over text-sized windows (`overlay_faint`)
+FAINT_UNLESS = 0.45  # ... "nothing": no region this confident (decide's default min_overlay_evidence)
 DUTY_E = 4.0  # per-pair evidence (gray level^2) above which a pixel counts as persisting in that pair
 
 
@@ -386,10 +387,14 @@ def detect_overlays(
         boxes.append(list(r.box))
         kinds.append("subtitles")
         evid.append(_evidence(r, h, w))
-    if FAINT_PASS and all(k == "letterbox" for k in kinds):  # nothing found: faint marks (`overlay_faint`)
+    strongest = max((e for e, k in zip(evid, kinds, strict=True) if k != "letterbox"), default=0.0)
+    if FAINT_PASS and strongest < FAINT_UNLESS:  # nothing (confident) found: faint marks (`overlay_faint`)
         faint = _faint_regions(pm, gray, core, null)
         for (r, e), kind in zip(faint, classify_regions([r for r, _ in faint]), strict=True):
-            if kind != "scene":
+            same = [i for i, b in enumerate(boxes) if kinds[i] != "letterbox" and _overlaps(r.box, b)]
+            for i in same:  # a weak region found here: its kind stands, the window count may back it
+                evid[i] = max(evid[i], e)
+            if kind != "scene" and not same:
                 boxes.append(list(r.box))
                 kinds.append(kind)
                 evid.append(e)
