@@ -69,6 +69,7 @@ SIGNED_CUE = True  # add `overlay_signed`'s t (the larger of it and the pair evi
 SIGNED_GATE_T = 1.0  # ... at pixels whose pair-evidence t is above this
 FAINT_PASS = True  # where nothing else was found, count modest t over text-sized windows (`overlay_faint`)
 FAINT_UNLESS = 0.45  # ... "nothing": no region this confident (decide's default min_overlay_evidence)
+FAINT_KINDS = ("watermark", "logo")  # kinds the faint pass adds (translucent marks; not HUD bars, subtitles)
 DUTY_E = 4.0  # per-pair evidence (gray level^2) above which a pixel counts as persisting in that pair
 
 
@@ -394,7 +395,7 @@ def detect_overlays(
             same = [i for i, b in enumerate(boxes) if kinds[i] != "letterbox" and _overlaps(r.box, b)]
             for i in same:  # a weak region found here: its kind stands, the window count may back it
                 evid[i] = max(evid[i], e)
-            if kind != "scene" and not same:
+            if kind in FAINT_KINDS and not same:
                 boxes.append(list(r.box))
                 kinds.append(kind)
                 evid.append(e)

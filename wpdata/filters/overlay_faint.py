@@ -25,8 +25,12 @@ exactly two: the 9973 and 9311 marks above; no region appeared anywhere else.
 Counting (not summing t^2) keeps a few strong isolated pixels (101 clean_0001: 17 above 3.0, t up to 16) from outweighing a
 word's many modest pixels. The pass runs only where the per-pixel pass and the subtitle cues found
 no region of evidence >= `overlay.FAINT_UNLESS` (decide's 0.45): a window over a weaker region found
-there raises that region's evidence and leaves its kind, elsewhere it adds a region of its own kind
-guess (on the rendered test walk in heavy noise a 0.12 mark gave such a weak region, 0.42-0.46). A window's evidence is 1 - 0.5^(count / MIN_COUNT): 0.5 at the threshold, above
+there raises that region's evidence and leaves its kind, elsewhere it adds a region when the kind guess
+calls it a watermark or logo (on the rendered test walk in heavy noise a 0.12 mark gave such a weak
+region, 0.42-0.46). A translucent mark is what this pass looks for: on held-out seed 31337 it found a
+band across a tiled floor under a slow drone (clean_0011: 115 pixels in a window, the union of windows
+0.98 of the frame wide along the bottom), which the kind guess called HUD (an edge bar); the other
+kinds are left to the per-pixel pass and the subtitle cues. A window's evidence is 1 - 0.5^(count / MIN_COUNT): 0.5 at the threshold, above
 `decide`'s min_overlay_evidence (0.45). Plain OpenCV box filters: no library offers this test.
 """
 
