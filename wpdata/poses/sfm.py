@@ -10,8 +10,9 @@ The images are mapped twice, with COLMAP's and with small minimum triangulation 
 run is kept when its mean reprojection error is clearly lower (why: `SfMConfig.far_tri_angles`).
 With `SfMConfig.mapper` "global" (opt-in), GLOMAP maps the images instead, on the project's two-view
 rotations with inconsistent pairs deleted (`wpdata.poses.global_sfm`), the focal from turns or moving pairs.
-With "auto", the incremental model is checked against the consecutive pairs' two-view rotations and GLOMAP
-maps the images too when it disagrees; the model that agrees better is kept (`wpdata.poses.auto_mapper`).
+With "auto" (the default), the incremental model is checked against the consecutive pairs' two-view
+rotations and GLOMAP maps the images too when it disagrees; the model that agrees clearly better is kept
+(`wpdata.poses.auto_mapper`).
 Every result records the mapper that built it and its agreement with those rotations.
 
 Deterministic when run single-threaded with a fixed seed (`SfMConfig.deterministic`): COLMAP's RANSAC
@@ -405,7 +406,11 @@ def run_sfm(
             read_pair_matches(db, names, 1) if K_ev is not None else {}, K_ev, names
         )
         agree = {mapper: agreement(_poses(_largest(models)), names, evidence, config.auto_quantile)}
-        if config.mapper == "auto" and K_rot is not None and agree[mapper].high_deg > config.auto_max_deg:
+        if (
+            config.mapper == "auto"
+            and K_rot is not None
+            and config.auto_max_deg < agree[mapper].high_deg < np.inf
+        ):
             other, other_dropped = _global(db, image_dir, names, sparse / "global", K, K_rot, mapping, config)
             agree["global"] = agreement(_poses(_largest(other)), names, evidence, config.auto_quantile)
             if prefer(agree[mapper], agree["global"], config.auto_min_gain):

@@ -185,6 +185,6 @@ def test_estimated_poses_match_the_given_ones_and_a_static_clip_fails(tmp_path, 
     assert moving["pose_source"] == "colmap" and moving["registered_fraction"] >= 0.8
     assert moving["pose_ate"] < 0.02 and moving["scale_rule"] == "median_depth"
     assert moving["reproj_error"] < 2.0 and moving["track_length"] > 2
-    assert moving["pose_mapper"] == "incremental" and moving["rot_agreement_deg"] < 1.0
+    assert moving["pose_mapper"] in ("incremental", "global") and moving["rot_agreement_deg"] < 1.0
     assert moving["num_frames"] == n and sum(moving["action_histogram"]) == (n - 1) // 4 + 1
     assert stay["status"] == "failed" and "PoseEstimationError" in stay["error"]

@@ -64,7 +64,7 @@ def test_the_true_model_agrees_and_a_bent_one_does_not() -> None:
     assert prefer(off, good) and not prefer(good, off) and not prefer(good, good)  # ties keep incremental
     close = Agreement(off.median_deg, 0.8 * off.high_deg, 1.0, off.pairs)  # better, within the margin
     assert not prefer(off, close) and prefer(off, close, min_gain=0.1)
-    assert prefer(Agreement(np.inf, np.inf, 0.0, 0), off)  # no incremental model: any model wins
+    assert not prefer(Agreement(np.inf, np.inf, 0.0, 0), good)  # no incremental model: nothing to judge, kept
 
 
 def test_pairs_with_an_unregistered_frame_are_not_judged_and_fewer_frames_never_win() -> None:
@@ -112,7 +112,7 @@ def good_walk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarra
 def test_auto_replaces_an_incremental_model_that_disagrees_with_the_pairs(bent_walk) -> None:
     mp4, gt, K = bent_walk
     cfg = SfMConfig(max_frames=24, mapper="auto")
-    inc = estimate_poses(mp4, SfMConfig(max_frames=24), K=K)
+    inc = estimate_poses(mp4, SfMConfig(max_frames=24, mapper="incremental"), K=K)
     auto = estimate_poses(mp4, cfg, K=K)
     assert inc.mapper == "incremental" and inc.rot_agreement_high_deg > cfg.auto_max_deg  # GLOMAP runs too
     assert auto.mapper == "global"
@@ -124,7 +124,7 @@ def test_auto_replaces_an_incremental_model_that_disagrees_with_the_pairs(bent_w
 
 def test_auto_keeps_an_incremental_model_that_agrees(good_walk) -> None:
     mp4, gt, K = good_walk
-    inc = estimate_poses(mp4, SfMConfig(max_frames=32), K=K)
+    inc = estimate_poses(mp4, SfMConfig(max_frames=32, mapper="incremental"), K=K)
     auto = estimate_poses(mp4, SfMConfig(max_frames=32, mapper="auto"), K=K)
     assert auto.mapper == inc.mapper == "incremental"
     assert auto.rot_agreement_deg <= auto.rot_agreement_high_deg <= 0.5  # within auto_max_deg: no GLOMAP
