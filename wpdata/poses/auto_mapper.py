@@ -17,22 +17,22 @@ quantile is at least `auto_min_gain` (a share) lower; else incremental. The quan
 one badly conditioned pair must not decide, a model bent along a tenth of the clip must.
 
 The numbers behind it, from both mappers' raw models on the pose benchmark's 20 clips (seeds 1234 / 2027,
-estK; the thresholds were chosen there; on held-out seed 7 auto passed 9 of 10 clips, incremental 8): right models (rot median < 1 deg) disagree by
-0.06-0.9 deg at the 0.9 quantile on 20 of 22 (the evidence's own noise; drone clips are the noisiest; the
-others 1.3 and 3.5), walks and loops that incremental mapping bent (rot median 1.9-30 deg) by 0.74-9.8 deg.
-The evidence is blind to some failures: an out-and-back incremental model with a 79 deg jump, a look-around
-one 3.3 deg off on its registered quarter and GLOMAP's loop 7.7 deg off agreed within 0.4 deg (the loop:
-0.39 against incremental's right 0.41), hence the margin: a rival must agree clearly better, not within the
-evidence's noise. Pairs with an unregistered frame are left out rather than counted as disagreeing, and
-registering more frames does not make GLOMAP win: incremental mapping leaves out-and-back and
-turn-on-the-spot clips half registered yet right (the rest is chained from pair rotations downstream),
-while GLOMAP registered all of their frames 8-17% ATE / 5-8 deg off. Rotations cannot show misplaced
-positions (GLOMAP's out-and-back failures keep their rotations), which is why GLOMAP only competes where
-incremental's rotations are already off. For the same reason GLOMAP does not run where incremental mapping
-built no model (or none with a judged pair): such a clip found no initial pair with parallax, and on a
-camera turning on the spot GLOMAP invented positions where incremental's answer (rotation-only, chained
-from the pair rotations downstream) was right. Without a focal for the two-view rotations (K unknown, no
-turns, no moving pairs) GLOMAP cannot run either.
+estK; the thresholds were chosen there; on held-out seed 7 auto passed 9 of 10 clips, incremental 8): right
+models (rot median < 1 deg) disagree by 0.06-0.9 deg at the 0.9 quantile on 20 of 22 (the evidence's own
+noise; drone clips are the noisiest; the others 1.3 and 3.5), walks and loops that incremental mapping bent
+(rot median 1.9-30 deg) by 0.74-9.8 deg. The evidence is blind to some failures: an out-and-back
+incremental model with a 79 deg jump, a look-around one 3.3 deg off on its registered quarter and GLOMAP's
+loop 7.7 deg off agreed within 0.4 deg (the loop: 0.39 against incremental's right 0.41), hence the margin:
+a rival must agree clearly better, not within the evidence's noise. Pairs with an unregistered frame are
+left out rather than counted as disagreeing, and registering more frames does not make GLOMAP win:
+incremental mapping leaves out-and-back and turn-on-the-spot clips half registered yet right (the rest is
+chained from pair rotations downstream), while GLOMAP registered all of their frames 8-17% ATE / 5-8 deg
+off. Rotations cannot show misplaced positions (GLOMAP's out-and-back failures keep their rotations), which
+is why GLOMAP only competes where incremental's rotations are already off. For the same reason GLOMAP does
+not run where incremental mapping built no model (or none with a judged pair): such a clip found no initial
+pair with parallax, and on a camera turning on the spot GLOMAP invented positions where incremental's
+answer (rotation-only, chained from the pair rotations downstream) was right. Without a focal for the
+two-view rotations (K unknown, no turns, no moving pairs) GLOMAP cannot run either.
 """
 
 from __future__ import annotations
