@@ -24,9 +24,9 @@ Measured offline on the tuning seeds 101 / 4242 / 5151 (this pass on the pipelin
 36 watermarks, 36 subtitle clips): watermark recall 33 -> 34, subtitles 33 -> 34, no new false region. The pass is written
 here with OpenCV primitives because no library offers this fixed-versus-moving gradient test.
 
-A third pass (H18, `overlay_faint`) runs only where the others found nothing: it counts the pixels of
-modest t in text-sized windows, so a faint word whose strokes sit near the clip's null level, too low
-for the per-pixel thresholds, is found by how many such pixels it packs together.
+A third pass (H18, `overlay_faint`) runs only where the others found no confident region: it counts
+the pixels of modest t in text-sized windows, so a faint word whose strokes sit near the clip's null
+level, too low for the per-pixel thresholds, is found by how many such pixels it packs together.
 """
 
 from __future__ import annotations
@@ -294,7 +294,7 @@ def _faint_regions(
 def _describe(
     candidates: list[Candidate], t: np.ndarray, duty: np.ndarray, gray: np.ndarray, blobs: np.ndarray
 ) -> list[Region]:
-    """The statistics the kind guess needs of each candidate (`blobs`: every candidate's blob, [h, w] bool)."""
+    """The statistics the kind guess needs of each candidate (`blobs` [h, w] bool: every candidate's blob)."""
     if not candidates:
         return []  # most clips: the per-frame statistics below are not needed
     h, w = t.shape

@@ -1,4 +1,4 @@
-"""The window-count pass for faint marks (`overlay_faint`): on t maps, and on rendered walks written to H.264."""
+"""The window-count pass for faint marks (`overlay_faint`): on t maps, and on rendered walks in H.264."""
 
 from __future__ import annotations
 
