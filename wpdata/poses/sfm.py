@@ -69,7 +69,7 @@ class SfMResult:
     focal_held: bool = False  # the two-view focal was held fixed (focal_two_view "fix", or BA drifted off it)
     dropped_pairs: int = 0  # global mapper: verified pairs deleted (rotation off their neighbours' chain)
     mapper: str = "incremental"  # the mapper that built the model ("incremental" | "global")
-    # agreement of each mapped candidate with the consecutive two-view rotations (`auto_mapper.agreement`)
+    # per mapped candidate: agreement with the consecutive two-view rotations (K: given, GLOMAP's, else model's)
     agreement: dict[str, Agreement] = field(default_factory=dict)
 
 
