@@ -3,7 +3,8 @@ validation and inspection. Imports nothing of the project (only pyarrow, numpy, 
 
 Modules: ``schemas`` (Arrow schemas, rows_to_table), ``ids`` (deterministic uuid5 ids), ``io`` (atomic
 parquet read/write), ``validate`` (problems of a table), ``actions`` (81-class labels), ``layout``
-(WebDataset sample members), ``inspect`` (rich text views used by ``wp manifest``).
+(WebDataset sample members), ``inspect`` (rich text views used by ``wp manifest``), ``h264``
+(libx264 options for deterministic bytes).
 """
 
 from manifests.ids import clip_id, file_sha256, render_id, scene_id, shard_id, source_id

@@ -14,6 +14,7 @@ import av
 import numpy as np
 
 from manifests.atomic import atomic_path
+from manifests.h264 import x264_options
 from wpdata.video.errors import VideoError
 from wpdata.video.probe import check_dimensions
 
@@ -56,7 +57,8 @@ def write_mp4(
 
     The file appears under its final name only when complete (temp name in the same folder, then
     os.replace); `+faststart` puts the index first. `threads` > 0 pins encoder threads so the bytes
-    are the same on every machine; `gop_size` sets the keyframe interval. Returns the path.
+    are the same on every run (x264 options from `manifests.h264`); `gop_size` sets the keyframe
+    interval. Returns the path.
     """
     out = Path(path)
     try:
@@ -81,7 +83,7 @@ def write_mp4(
                     stream.pix_fmt = "yuv420p"
                     stream.codec_context.time_base = 1 / rate
                     stream.codec_context.thread_count = threads
-                    stream.options = {"crf": str(int(crf)), "preset": preset}
+                    stream.options = {"crf": str(int(crf)), "preset": preset, **x264_options()}
                     if gop_size is not None:
                         stream.codec_context.gop_size = int(gop_size)
                 elif (rgb.shape[1], rgb.shape[0]) != (stream.width, stream.height):

@@ -28,6 +28,7 @@ import torch
 from torch import Tensor
 
 from manifests.atomic import atomic_path
+from manifests.h264 import x264_options
 from wpmodel.train.samples import latent_preview
 from wpmodel.vae.causal_vae import VideoVAE
 from wpmodel.vae.layers import CausalCache
@@ -139,6 +140,7 @@ class Mp4Stream:
             self._stream.width, self._stream.height = frames.shape[2], frames.shape[1]
             self._stream.pix_fmt = "yuv420p"
             self._stream.codec_context.thread_count = 1  # one thread: same frames -> same bytes
+            self._stream.options = x264_options()
         elif (frames.shape[2], frames.shape[1]) != (self._stream.width, self._stream.height):
             raise ValueError(f"{self.path}: frame size {w}x{h} differs from the stream's")
         for f in frames:

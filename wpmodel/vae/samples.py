@@ -10,6 +10,7 @@ from PIL import Image
 from torch import Tensor
 
 from manifests.atomic import atomic_path
+from manifests.h264 import x264_options
 
 
 def to_uint8(video: Tensor) -> np.ndarray:
@@ -41,6 +42,7 @@ def write_mp4(path: str | Path, frames: np.ndarray, fps: int = 8) -> Path:
             stream = container.add_stream("libx264", rate=fps)
             stream.width, stream.height, stream.pix_fmt = frames.shape[2], frames.shape[1], "yuv420p"
             stream.codec_context.thread_count = 1  # one thread: same frames -> same bytes
+            stream.options = x264_options()
             for f in frames:
                 frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")
                 container.mux(stream.encode(frame))
