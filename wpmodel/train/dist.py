@@ -5,6 +5,7 @@ scalars for logging). Single-process runs go through the same functions, which t
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 from datetime import timedelta
@@ -101,8 +102,15 @@ def barrier(info: DistInfo) -> None:
 
 
 def cleanup(info: DistInfo, owned: bool = True) -> None:
-    """Destroy the process group if this process created it (``owned``)."""
+    """Destroy the process group if this process created it (``owned``).
+
+    Garbage is collected first: a DDP / FSDP wrapper or pending gloo work left in a reference cycle was
+    otherwise freed at interpreter exit, after the group was gone, and the process aborted
+    ("terminate called without an active exception"; 6 of 25 two-rank gloo runs on a loaded 2-CPU
+    machine, none of 30 with the collection).
+    """
     if info.distributed and owned and dist.is_initialized():
+        gc.collect()
         dist.destroy_process_group()
 
 

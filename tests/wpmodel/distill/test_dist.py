@@ -73,7 +73,8 @@ def runs(teacher_run, tmp_path_factory) -> SimpleNamespace:
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(_port()),
            str(script), str(tmp / "cfg.json")]  # fmt: skip
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    (tmp / "torchrun.log").write_text(proc.stdout + proc.stderr)  # the whole of it, for a failure
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[:3000] + proc.stderr[-3000:]
     names = ("ddp", "fsdp", "fsdp_resumed")
     lines = [(tmp / "params" / f"{name}_rank{r}.txt").read_text() for name in names for r in (0, 1)]
     params = {
