@@ -5,7 +5,8 @@ reruns rest on it. On an AMD EPYC with AVX-512 (PyAV 18, x264 core 165, one enco
 frames encoded to different bytes from one encode to the next, one in two to ten: x264's AVX-512
 routines read bytes past the end of plane rows that FFmpeg leaves uninitialised, so the output
 followed the heap's contents. With x264 capped at AVX2 the output was the same on every one of 100+
-encodes of the same cases; encoding is a few per cent slower on such CPUs and unchanged elsewhere.
+encodes of the same cases. Encoding is 4% slower on such CPUs (90 frames of 1280x720, veryfast,
+one thread: 1.21 s vs 1.16 s, median of 5, sizes within 0.1%) and unchanged elsewhere.
 """
 
 from __future__ import annotations
