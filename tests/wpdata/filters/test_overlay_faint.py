@@ -52,7 +52,7 @@ def test_faint_mark_at_012_on_a_walk_is_found_and_the_clean_walk_gives_no_region
 def test_a_mark_lost_in_sensor_noise_is_found_by_the_window_count(
     tmp_path: Path, walking_frames: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # sensor noise sigma 20, opacity 0.11: over 6 encodes (the H.264 bytes vary between writes) the per-pixel
+    # sensor noise sigma 20, opacity 0.11: over 6 encodes (the H.264 bytes varied between writes before manifests.h264) the per-pixel
     # pass found nothing each time and the window count 0.77-0.78; at 0.12 the per-pixel pass gave 0.42-0.46
     noise = np.random.default_rng(0).normal(0.0, 20.0, walking_frames.shape).astype(np.float32)
     noisy = np.clip(_faint_mark(walking_frames, 0.11) + noise, 0, 255).astype(np.uint8)

@@ -53,7 +53,7 @@ def test_faint_mark_on_a_walk_is_found_and_the_clean_walk_gives_no_region(
 def test_a_mark_too_faint_for_the_pair_evidence_alone_is_found_with_the_signed_cue(
     tmp_path: Path, walking_frames: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # opacity 0.08: at 0.10 the per-pixel pass alone gave 0.45-0.48 (write_mp4's bytes vary between writes)
+    # opacity 0.08: at 0.10 the per-pixel pass alone gave 0.45-0.48 (write_mp4's bytes varied before manifests.h264)
     gray, chroma, track = _decode(tmp_path, _faint_mark(walking_frames, 0.08), "mark.mp4")
     monkeypatch.setattr(overlay, "FAINT_PASS", False)  # the per-pixel pass alone (not `overlay_faint`)
     monkeypatch.setattr(overlay, "SIGNED_CUE", False)

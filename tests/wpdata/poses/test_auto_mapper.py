@@ -12,23 +12,16 @@ from wpdata.poses import SfMConfig, estimate_poses, pose_errors
 from wpdata.poses.auto_mapper import Agreement, agreement, consecutive_rotations, prefer
 from wpdata.synth import intrinsics, make_world, walking, write_sekai_clip
 
+from .test_pair_filter import _matches as pair_matches
+
 K = intrinsics(640, 360)
 N = 12
 NAMES = [f"{i:06d}.png" for i in range(N)]
 
 
 def _matches(c1: np.ndarray, c2: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels [M, 2] of shared random scene points in two c2w [4, 4] cameras (0.3 px noise)."""
-    X = np.column_stack([rng.uniform(-6, 6, 3000), rng.uniform(-2, 2, 3000), rng.uniform(3, 12, 3000)])
-    out, oks = [], []
-    for c in (c1, c2):
-        Xc = (X - c[:3, 3]) @ c[:3, :3]  # [P, 3]
-        x = Xc @ K.T
-        x = x[:, :2] / x[:, 2:3]
-        oks.append((Xc[:, 2] > 0.1) & (x[:, 0] > 0) & (x[:, 0] < 640) & (x[:, 1] > 0) & (x[:, 1] < 360))
-        out.append(x)
-    ok = oks[0] & oks[1]
-    return tuple(x[ok] + rng.normal(0, 0.3, (ok.sum(), 2)) for x in out)
+    """Pixels [M, 2] of 3000 shared random scene points in two c2w [4, 4] cameras (0.3 px noise)."""
+    return pair_matches(c1, c2, rng, points=3000)
 
 
 def _walk() -> np.ndarray:

@@ -11,9 +11,11 @@ from wpdata.synth import intrinsics
 K = intrinsics(640, 360)
 
 
-def _matches(c1: np.ndarray, c2: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _matches(
+    c1: np.ndarray, c2: np.ndarray, rng: np.random.Generator, points: int = 4000
+) -> tuple[np.ndarray, np.ndarray]:
     """Pixels [M, 2] of shared random scene points in two c2w [4, 4] cameras (0.3 px noise)."""
-    X = np.column_stack([rng.uniform(-6, 6, 4000), rng.uniform(-2, 2, 4000), rng.uniform(3, 12, 4000)])
+    X = np.column_stack([rng.uniform(-6, 6, points), rng.uniform(-2, 2, points), rng.uniform(3, 12, points)])
     out, oks = [], []
     for c in (c1, c2):
         Xc = (X - c[:3, 3]) @ c[:3, :3]  # [N, 3]
