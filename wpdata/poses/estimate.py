@@ -31,11 +31,12 @@ import numpy as np
 from wpdata.geometry import scale_K
 from wpdata.video import VideoError, iter_frames, probe, probe_image_sequence
 
+from .colmap_db import read_pair_matches
 from .focal import MIN_PAIRS
 from .interpolate import interpolate_poses, max_gap
 from .pieces import place_pieces
 from .rotations import chain_rotations, consistent_registered, relative_rotation
-from .sfm import SfMResult, read_pair_matches, run_sfm
+from .sfm import SfMResult, run_sfm
 from .track import PoseTrack
 
 __all__ = ["PoseEstimationError", "SfMConfig", "estimate_poses", "sample_frames"]

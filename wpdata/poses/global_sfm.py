@@ -30,7 +30,7 @@ def write_pair_rotations(
 ) -> tuple[int, int]:
     """Rewrite the verified pairs' relative poses with the two-view rotations; (pairs deleted, written).
 
-    pairs: (i, j) -> (x_i [M, 2], x_j [M, 2]) (`wpdata.poses.sfm.read_pair_matches` of `names`);
+    pairs: (i, j) -> (x_i [M, 2], x_j [M, 2]) (`wpdata.poses.colmap_db.read_pair_matches` of `names`);
     K [3, 3] pixel intrinsics; pairs off their neighbours' rotation chain by more than max_deg (None: no
     check) and pairs without a rotation are deleted.
     """

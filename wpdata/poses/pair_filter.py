@@ -27,7 +27,7 @@ def pair_rotations(
 ) -> dict[Pair, np.ndarray | None]:
     """Two-view rotation [3, 3] of every pair (None where it cannot be estimated).
 
-    pairs: (i, j) -> matched pixels (x_i [M, 2], x_j [M, 2]) (`wpdata.poses.sfm.read_pair_matches`);
+    pairs: (i, j) -> matched pixels (x_i [M, 2], x_j [M, 2]) (`wpdata.poses.colmap_db.read_pair_matches`);
     K [3, 3] pixel intrinsics.
     """
     return {ij: relative_rotation(xi, xj, K) for ij, (xi, xj) in sorted(pairs.items())}
