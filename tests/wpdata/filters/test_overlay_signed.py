@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from wpdata.filters import overlay
+from wpdata.filters import overlay, overlay_persistence
 from wpdata.filters.frames import sample_frames
 from wpdata.filters.motion import estimate_motion
 from wpdata.filters.overlay import detect_overlays, persistence_map
@@ -56,10 +56,10 @@ def test_a_mark_too_faint_for_the_pair_evidence_alone_is_found_with_the_signed_c
     # opacity 0.08: at 0.10 the per-pixel pass alone gave 0.45-0.48 (write_mp4's bytes varied before manifests.h264)
     gray, chroma, track = _decode(tmp_path, _faint_mark(walking_frames, 0.08), "mark.mp4")
     monkeypatch.setattr(overlay, "FAINT_PASS", False)  # the per-pixel pass alone (not `overlay_faint`)
-    monkeypatch.setattr(overlay, "SIGNED_CUE", False)
+    monkeypatch.setattr(overlay_persistence, "SIGNED_CUE", False)
     without = detect_overlays(gray, track, chroma)
     assert without.evidence < 0.45, (without.boxes, without.evidences)  # below decide's default
-    monkeypatch.setattr(overlay, "SIGNED_CUE", True)
+    monkeypatch.setattr(overlay_persistence, "SIGNED_CUE", True)
     res = detect_overlays(gray, track, chroma)
     found = [b for b, k in zip(res.boxes, res.kinds, strict=True) if k in ("watermark", "logo")]
     assert any(_overlaps(b) for b in found) and res.evidence >= 0.45, (res.boxes, res.evidences)
@@ -78,4 +78,4 @@ def test_fewer_than_three_frames_give_no_signed_evidence() -> None:
 
 @pytest.fixture(autouse=True)
 def _cue_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(overlay, "SIGNED_CUE", True)
+    monkeypatch.setattr(overlay_persistence, "SIGNED_CUE", True)

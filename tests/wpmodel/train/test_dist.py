@@ -55,7 +55,10 @@ def test_two_processes_on_gloo_stay_in_sync(kit, shards, tmp_path, fsdp):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     # each rank writes its own summary file: both ranks share one stdout pipe, where their lines can interleave
     runs = [json.loads((tmp_path / "params" / f"rank{r}.json").read_text()) for r in (0, 1)]
-    assert [(r["rank"], r["world_size"], r["first_step"], r["step"]) for r in runs] == [(0, 2, 0, 4), (1, 2, 0, 4)]
+    assert [(r["rank"], r["world_size"], r["first_step"], r["step"]) for r in runs] == [
+        (0, 2, 0, 4),
+        (1, 2, 0, 4),
+    ]
     p0, p1 = (safetensors.torch.load_file(str(tmp_path / "params" / f"rank{r}.safetensors")) for r in (0, 1))
     assert all(torch.equal(p0[k], p1[k]) for k in p0), "DDP ranks diverged"
     ckpt = safetensors.torch.load_file(
