@@ -11,6 +11,8 @@ __all__ = ["make_world", "WORLD_KINDS"]
 
 WORLD_KINDS = ("street", "plaza", "room")
 _DEFAULT_EXTENT = {"street": 60.0, "plaza": 40.0, "room": 10.0}
+APRON_M = 60.0  # outdoor worlds: the ground goes on this far beyond the facades (seen from above them)
+APRON_CELL_M = 20.0
 
 
 class _Tex:
@@ -34,6 +36,17 @@ def _ground_tiles(x0, x1, y0, y1, tex: int, tex_m: float, cell: float = 8.0) -> 
             tiling = ((xs[i + 1] - xs[i]) / tex_m, (ys[j + 1] - ys[j]) / tex_m)
             quads.append(ground_quad(xs[i], xs[i + 1], ys[j], ys[j + 1], 0.0, tex, tiling))
     return quads
+
+
+def _apron(bounds, rng: np.random.Generator, tex: _Tex, size: int) -> list[Quad]:
+    """Ground of its own texture around ``bounds`` out to ``APRON_M``: hidden behind the facades from
+    the walkable ground, seen over them from a drone (which saw the bare sky colour there before)."""
+    tex.images.append(TEXTURE_MAKERS[str(rng.choice(["grass", "asphalt", "tiles"]))](rng, size))
+    t = len(tex.images) - 1
+    x0, x1, y0, y1 = bounds
+    X0, X1, Y0, Y1 = x0 - APRON_M, x1 + APRON_M, y0 - APRON_M, y1 + APRON_M
+    strips = [(X0, X1, y1, Y1), (X0, X1, Y0, y0), (X0, x0, y0, y1), (x1, X1, y0, y1)]
+    return [q for a, b, c, d in strips for q in _ground_tiles(a, b, c, d, t, 4.0, APRON_CELL_M)]
 
 
 def _facades(a, b, rng: np.random.Generator, tex: list[int], hmin: float, hmax: float) -> list[Quad]:
@@ -156,6 +169,8 @@ def make_world(
         quads += box_quads(
             b, int(rng.choice(box_tex)), int(rng.choice(box_tex)), tile_m=1.0 if kind == "room" else 1.5
         )
+    if ceiling is None:  # outdoors: the land beyond the facades, from its own rng (the rest is unchanged)
+        quads += _apron(bounds, np.random.default_rng([seed, WORLD_KINDS.index(kind), 1]), tex, texture_size)
     margin = 0.5 if kind == "room" else 0.8
     free, origin = free_space_map(bounds, boxes, margin)
     zen = tuple(int(c) for c in rng.uniform([40, 90, 170], [100, 150, 230]))

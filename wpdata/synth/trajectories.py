@@ -2,15 +2,18 @@
 
 Ground paths come from a steering walker that only steps onto free cells of the world's free-space
 map (it turns, or waits, rather than step into an obstacle), so every camera stays in free space and
-never exceeds its speed. Gaze (yaw / pitch offsets) follows smoothed noise. World up is +z.
+never exceeds its speed. Gaze (yaw / pitch offsets) follows smoothed noise. World up is +z. An
+outdoor drone steers in the `airspace` above the obstacles lower than it flies, looking a U-turn ahead.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from wpdata.synth.cameras import axis_angle_to_R, pose_from_yaw_pitch
-from wpdata.synth.world import World
+from wpdata.synth.world import World, free_space_map
 
 __all__ = [
     "walking",
@@ -20,6 +23,7 @@ __all__ = [
     "look_around",
     "static",
     "add_shake",
+    "airspace",
     "orbit",
     "TRAJECTORIES",
     "EYE_HEIGHT",
@@ -57,26 +61,46 @@ def _start(world: World, rng: np.random.Generator, clearance: float = 1.5) -> np
     return pts[rng.integers(len(pts))]
 
 
-def _walk_xy(world: World, T: int, fps: float, rng, speed: float, turn_dps: float = 60.0, start=None):
-    """Steering walker: returns (xy [T, 2], heading [T]) with |step| <= speed / fps, all points free."""
+def _open_direction(world: World, p: np.ndarray, want: float, look: np.ndarray, default=None) -> float:
+    """The direction nearest ``want`` (in 10-degree steps) whose probe points at distances ``look`` from
+    ``p`` are all free; ``default`` (or ``want``) when none is."""
+    dirs = want + _OFFSETS
+    probe = p + look[None, :, None] * np.stack([np.cos(dirs), np.sin(dirs)], -1)[:, None, :]
+    ok = world.is_free(probe).all(-1)
+    return float(dirs[np.argmax(ok)]) if ok.any() else float(want if default is None else default)
+
+
+def _walk_xy(
+    world: World, T: int, fps: float, rng, speed: float, turn_dps: float = 60.0, start=None, reach=None
+):
+    """Steering walker: returns (xy [T, 2], heading [T]) with |step| <= speed / fps, all points free.
+
+    It steers towards the direction nearest its wish whose next ``reach`` metres (default 1.5 s of
+    walking, at least 2 m) are free; given a ``reach``, it also starts facing such a direction."""
     p = _start(world, rng) if start is None else np.asarray(start, float)
     heading = float(rng.uniform(-np.pi, np.pi))
     wander = _smooth_noise(rng, T, fps, 1.5, np.radians(25.0))  # desired heading rate, rad/s
     step, max_turn = speed / fps, np.radians(turn_dps) / fps
-    look = np.linspace(0.3, max(2.0, 1.5 * speed), 8)
+    look = np.linspace(0.3, reach or max(2.0, 1.5 * speed), 8)
+    if reach is not None:
+        heading = _open_direction(world, p, heading, look)
     xy, hd = np.empty((T, 2)), np.empty(T)
     for i in range(T):
         xy[i], hd[i] = p, heading
         want = heading + wander[i] / fps
-        dirs = want + _OFFSETS
-        probe = p + look[None, :, None] * np.stack([np.cos(dirs), np.sin(dirs)], -1)[:, None, :]
-        ok = world.is_free(probe).all(-1)
-        target = dirs[np.argmax(ok)] if ok.any() else heading + np.pi
+        target = _open_direction(world, p, want, look, heading + np.pi)
         heading += float(np.clip(np.angle(np.exp(1j * (target - heading))), -max_turn, max_turn))
         nxt = p + step * np.array([np.cos(heading), np.sin(heading)])
         if world.is_free(nxt):
             p = nxt
     return xy, hd
+
+
+def airspace(world: World, floor_z: float, margin: float = 2.0) -> World:
+    """The world as a flier at >= ``floor_z`` m sees it: free wherever no obstacle reaches that high."""
+    tall = [b for b in world.boxes if b.height >= floor_z - 0.5]
+    free, origin = free_space_map(world.bounds, tall, margin, world.free_res)
+    return replace(world, free=free, free_origin=origin, cache={})
 
 
 def _height_limit(world: World, want: float) -> float:
@@ -95,13 +119,22 @@ def walking(world: World, T: int, fps: float, seed: int, speed: float = 1.4) -> 
 
 
 def drone(world: World, T: int, fps: float, seed: int, speed: float = 4.0) -> np.ndarray:
-    """Fly smoothly at 5-15 m (below the ceiling indoors), pitched down 15-35 degrees."""
+    """Fly smoothly at 5-15 m (below the ceiling indoors), pitched down 15-35 degrees.
+
+    Outdoors the drone flies over obstacles lower than its floor height and steers only around the
+    facades (and anything taller), looking a U-turn's width ahead so that it turns before a wall; it
+    used to dodge parked cars from 5 m up and stall at the world's edge staring at a facade.
+    """
     _check(T, fps)
     rng = np.random.default_rng([seed, 2])
+    lo, hi = (5.0, 15.0) if world.ceiling is None else (1.8, world.ceiling)
     if world.ceiling is not None:
         speed = min(speed, 1.5)
-    xy, hd = _walk_xy(world, T, fps, rng, speed, turn_dps=30.0)
-    lo, hi = (5.0, 15.0) if world.ceiling is None else (1.8, world.ceiling)
+        xy, hd = _walk_xy(world, T, fps, rng, speed, turn_dps=30.0)
+    else:
+        turn_dps = 45.0
+        u_turn = 2.0 * speed / np.radians(turn_dps)  # diameter of its tightest turn
+        xy, hd = _walk_xy(airspace(world, lo), T, fps, rng, speed, turn_dps, reach=u_turn + 1.0)
     mid = float(rng.uniform(lo, hi))
     z = np.clip(mid + _smooth_noise(rng, T, fps, 3.0, 0.25 * (hi - lo)), lo, _height_limit(world, hi))
     pitch = -np.radians(25.0) + _smooth_noise(rng, T, fps, 2.0, np.radians(4.0))
