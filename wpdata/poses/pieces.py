@@ -44,7 +44,7 @@ def place_pieces(
     known_rot: np.ndarray,
     known_pos: np.ndarray,
     names: list[str],
-    pieces: list[tuple[dict[str, np.ndarray], float]],
+    pieces: list[tuple[dict[str, np.ndarray], float] | tuple[dict[str, np.ndarray], float, float]],
     main_depth: float,
     rel: list[np.ndarray | None],
     scale_rule: str = "depth",
@@ -54,6 +54,8 @@ def place_pieces(
     c2w: [S, 4, 4] sampled-frame poses in the main model; known_rot [S]: frames with a trusted rotation
     (registered or chained); known_pos [S]: frames with a measured position (registered).
     scale_rule: "depth" (equal median point depth) or "speed" (equal typical step length; see module doc).
+    pieces: (poses by name, median point depth) of each model, or (poses, depth, scale) when its scale
+    relative to the main model is known (a group split off the main model itself: 1).
     """
     if scale_rule not in ("depth", "speed"):
         raise ValueError(f"unknown piece scale rule {scale_rule!r}; known: depth, speed")
@@ -61,7 +63,9 @@ def place_pieces(
     placed = np.zeros(len(names), dtype=bool)  # [S]
     if not (np.isfinite(main_depth) and main_depth > 0):
         return out, placed
-    for poses, depth in pieces:
+    for piece in pieces:
+        poses, depth = piece[0], piece[1]
+        known_scale = piece[2] if len(piece) > 2 else None
         mask = np.array([k in poses for k in names]) & known_rot & ~known_pos & ~placed  # [S]
         if mask.sum() < MIN_PIECE or not (np.isfinite(depth) and depth > 0):
             continue
@@ -81,7 +85,9 @@ def place_pieces(
         p0, a0 = np.unravel_index(dist.argmin(), dist.shape)
         origin = out[anchors[a0], :3, 3]  # [3]
         s = main_depth / depth
-        if scale_rule == "speed":
+        if known_scale is not None:
+            s = float(known_scale)
+        elif scale_rule == "speed":
             v_main = _typical_step(out[:, :3, 3], known_pos)
             v_piece = _typical_step(P[:, :3, 3], mask)
             if v_main > 0 and v_piece > 0:

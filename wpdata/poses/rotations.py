@@ -117,20 +117,16 @@ def _angle_deg(R: np.ndarray) -> float:
     return float(np.degrees(np.arccos(np.clip((np.trace(R) - 1.0) / 2.0, -1.0, 1.0))))
 
 
-def consistent_registered(
+def registered_groups(
     registered: np.ndarray, R_c2w: np.ndarray, rel: list[np.ndarray | None], max_deg: float = MAX_DISAGREE_DEG
 ) -> np.ndarray:
-    """Registered mask [S] keeping only the largest run of SfM poses that agree with the pair rotations.
-
-    A view that only turns can be registered wrongly (few, badly conditioned 3D points): its model
-    rotation then jumps against the two-view rotation of its neighbours. Neighbouring registered frames
-    whose relative model rotation differs from the chained pair rotations by more than `max_deg`
-    split the registered frames into groups; all but the largest group are unregistered.
-    """
-    reg = np.asarray(registered, dtype=bool).copy()
-    idx = np.flatnonzero(reg)
-    if len(idx) < 2:
-        return reg
+    """Group label [S] of each registered frame (-1 elsewhere): neighbouring registered frames whose
+    relative model rotation differs from the chained pair rotations by more than `max_deg` start a new
+    group, so each group agrees with the pair rotations inside itself."""
+    labels = np.full(len(registered), -1, dtype=np.int64)
+    idx = np.flatnonzero(np.asarray(registered, dtype=bool))
+    if len(idx) == 0:
+        return labels
     group = np.zeros(len(idx), dtype=np.int64)
     for n, (a, b) in enumerate(zip(idx[:-1], idx[1:], strict=True)):
         chain = np.eye(3)
@@ -142,6 +138,23 @@ def consistent_registered(
         model = R_c2w[a].T @ R_c2w[b]  # [3, 3] rays of b in a, by the model
         broken = chain is not None and _angle_deg(chain.T @ model) > max_deg
         group[n + 1] = group[n] + int(broken)
-    keep = np.bincount(group).argmax()
-    reg[idx[group != keep]] = False
+    labels[idx] = group
+    return labels
+
+
+def consistent_registered(
+    registered: np.ndarray, R_c2w: np.ndarray, rel: list[np.ndarray | None], max_deg: float = MAX_DISAGREE_DEG
+) -> np.ndarray:
+    """Registered mask [S] keeping only the largest run of SfM poses that agree with the pair rotations.
+
+    A view that only turns can be registered wrongly (few, badly conditioned 3D points): its model
+    rotation then jumps against the two-view rotation of its neighbours. Such jumps split the registered
+    frames into groups (`registered_groups`); all but the largest group are unregistered.
+    """
+    reg = np.asarray(registered, dtype=bool).copy()
+    if reg.sum() < 2:
+        return reg
+    labels = registered_groups(reg, R_c2w, rel, max_deg)
+    keep = np.bincount(labels[reg]).argmax()
+    reg[labels != keep] = False
     return reg

@@ -47,3 +47,20 @@ def test_depth_and_speed_rules_differ_when_depths_do_not_match() -> None:
     assert np.abs(by_depth[6:, 0, 3] - x[6:]).max() > 0.05  # scale 1/2 instead of 1/3
     with pytest.raises(ValueError, match="piece scale rule"):
         place_pieces(gt.copy(), np.ones(S, bool), main, names, [(piece, 4.0)], 2.0, rel, "bogus")
+
+
+def test_a_piece_of_known_scale_keeps_it() -> None:
+    """A group split off the main model itself (its rotation bent at the join) has the main model's
+    scale: (poses, depth, 1.0) is placed at scale 1 whatever the rule and the depths say."""
+    gt, names, piece, x = _case()
+    same_model = {k: p.copy() for k, p in piece.items()}
+    for p in same_model.values():
+        p[:3, 3] = (p[:3, 3] - np.array([5.0, -2.0, 1.0])) / 3.0  # the main model's own scale
+    main = np.arange(S) < 6
+    rel = [np.eye(3)] * (S - 1)
+    for rule in ("depth", "speed"):
+        out, placed = place_pieces(
+            gt.copy(), np.ones(S, bool), main, names, [(same_model, 9.0, 1.0)], 2.0, rel, rule
+        )
+        assert placed[6:].all()
+        assert np.abs(out[6:, 0, 3] - x[6:]).max() < 1e-9, out[6:, 0, 3]

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from wpdata.poses.rotations import chain_rotations, consistent_registered, relative_rotation
+from wpdata.poses.rotations import (
+    chain_rotations,
+    consistent_registered,
+    registered_groups,
+    relative_rotation,
+)
 from wpdata.synth import intrinsics
 
 K = intrinsics(640, 360)
@@ -93,3 +98,13 @@ def test_inconsistent_registered_group_is_dropped() -> None:
     reg = np.array([1, 1, 1, 1, 0, 1, 1, 1], dtype=bool)
     assert consistent_registered(reg, model, rel).tolist() == [1, 1, 1, 1, 0, 0, 0, 0]
     assert consistent_registered(reg, R, rel).tolist() == reg.tolist()
+
+
+def test_registered_groups_split_where_the_model_bends() -> None:
+    R = _yaw_track(8)
+    rel = [R[i].T @ R[i + 1] for i in range(7)]
+    model = R.copy()
+    model[5:] = Rotation.from_euler("z", 50, degrees=True).as_matrix() @ R[5:]  # bent between 3 and 5
+    reg = np.array([1, 1, 1, 1, 0, 1, 1, 1], dtype=bool)
+    assert registered_groups(reg, model, rel).tolist() == [0, 0, 0, 0, -1, 1, 1, 1]
+    assert registered_groups(reg, R, rel).tolist() == [0, 0, 0, 0, -1, 0, 0, 0]
