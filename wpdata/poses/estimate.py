@@ -68,6 +68,11 @@ class SfMConfig:
     min_registered_fraction: float = 0.8  # of sampled frames registered or chained; fewer -> error
     max_interp_gap: int = 3  # longest run of sampled frames neither registered nor chained (interpolated)
     piece_scale: str = "speed"  # scale of a model split off by an on-the-spot turn: "speed" | "depth"
+    # frames the main model left out (at least remap_min_frames; 0: never) are mapped again on their own
+    # with these initial-pair demands, for one larger piece (`wpdata.poses.remap`)
+    remap_min_frames: int = 6
+    remap_init_tri_angle: float = 2.0  # deg
+    remap_init_inliers: int = 40
     chain_rotations: bool = True  # orient unregistered sampled frames by chaining two-view rotations
     min_sfm_fraction: float = 0.15  # of sampled frames registered by SfM itself; fewer -> error
     init_num_trials: int = (

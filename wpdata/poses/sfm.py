@@ -37,6 +37,7 @@ from .auto_mapper import Agreement, agreement, consecutive_rotations, prefer
 from .colmap_db import agreement_K, db_rotation_pairs, initial_focal, read_pair_matches, set_focal
 from .focal import focal_from_rotations
 from .global_sfm import global_options, write_pair_rotations
+from .remap import remap_left_out
 
 if TYPE_CHECKING:
     from .estimate import SfMConfig
@@ -157,6 +158,17 @@ def _options(config: SfMConfig, K: np.ndarray | None):
         mapping.mapper.abs_pose_refine_focal_length = False
         mapping.mapper.abs_pose_refine_extra_params = False
     return reader, extract, match, pairing, mapping
+
+
+def _pieces(
+    ranked: list, db: Path, image_dir: Path, sparse: Path, names: list[str], mapping, config: SfMConfig
+) -> list:
+    """The models besides the main one, and those of the frames it left out mapped on their own
+    (`wpdata.poses.remap`), largest first."""
+    with _quiet_colmap(config.verbose):
+        extra = remap_left_out(db, image_dir, sparse / "left_out", names, ranked[0], mapping,
+                               config.remap_min_frames, config.remap_init_tri_angle, config.remap_init_inliers)  # fmt: skip
+    return sorted(ranked[1:] + extra, key=lambda r: (r.num_reg_images(), r.num_points3D()), reverse=True)
 
 
 def _largest(models: dict) -> pycolmap.Reconstruction | None:
@@ -325,7 +337,10 @@ def run_sfm(
         num_points=int(rec.num_points3D()),
         num_features=num_features,
         num_models=len(models),
-        pieces=[(_poses(r), _median_depth(r)) for r in ranked[1:]],
+        pieces=[
+            (_poses(r), _median_depth(r))
+            for r in _pieces(ranked, db, image_dir, sparse, names, mapping, config)
+        ],
         focal_rotation=f_rot,
         pure_rotation_fraction=pure,
         turning_pairs=turning,
