@@ -35,7 +35,7 @@ from .colmap_db import read_pair_matches
 from .focal import MIN_PAIRS
 from .interpolate import interpolate_poses, max_gap
 from .pieces import place_pieces
-from .rotations import chain_rotations, consistent_registered, registered_groups, relative_rotation
+from .rotations import chain_rotations, registered_groups, relative_rotation
 from .sfm import SfMResult, run_sfm
 from .track import PoseTrack
 
@@ -213,21 +213,20 @@ def _rotation_only(
     return interpolate_poses(sampled, c2w_s, T), np.zeros(T, dtype=bool), chained_t
 
 
-def _split_off(
+def _split_groups(
     res: SfMResult, names: list[str], labels: np.ndarray
-) -> list[tuple[dict[str, np.ndarray], float]]:
-    """The main model's groups other than the largest (`registered_groups` labels [S]) as pieces.
+) -> tuple[np.ndarray, list[tuple[dict[str, np.ndarray], float, float]]]:
+    """(registered [S]: the largest group of `registered_groups` labels [S], the other groups as pieces).
 
-    Their rotations jump against the pair rotations where they join the largest group (a turn the
-    mapper bent), but each group agrees with them inside itself, so it is placed like a separate
+    The other groups' rotations jump against the pair rotations where they join the largest group (a
+    turn the mapper bent), but each agrees with them inside itself, so it is placed like a separate
     model (`place_pieces`): re-oriented by the chained rotations, at the main model's scale (one bundle
     adjustment measured both)."""
     sizes = np.bincount(labels[labels >= 0])
-    if len(sizes) < 2:
-        return []
     keep = int(sizes.argmax())
     groups = [np.flatnonzero(labels == g) for g in range(len(sizes)) if g != keep]
-    return [({names[i]: res.c2w[names[i]] for i in idx}, res.median_depth, 1.0) for idx in groups]
+    pieces = [({names[i]: res.c2w[names[i]] for i in idx}, res.median_depth, 1.0) for idx in groups]
+    return labels == keep, pieces
 
 
 def _from_result(
@@ -247,8 +246,8 @@ def _from_result(
     pieces = res.pieces
     if rel is not None and reg.sum() >= 2:
         R_model = np.stack([res.c2w[k][:3, :3] if k in res.c2w else np.eye(3) for k in names])  # [S, 3, 3]
-        pieces = _split_off(res, names, registered_groups(reg, R_model, rel)) + pieces
-        reg = consistent_registered(reg, R_model, rel)
+        reg, split = _split_groups(res, names, registered_groups(reg, R_model, rel))
+        pieces = split + pieces
     if (reg.sum() < 2 or reg.mean() < config.min_sfm_fraction) and (
         out := _rotation_only(res, sampled, T, config, rel)
     ) is not None:

@@ -7,7 +7,7 @@ ends as a few 3-frame models or none (`wpdata.poses.pieces` then places what the
 interpolated from one position). Mapping those frames alone (pycolmap's `image_names`) with a lower
 initial-pair angle and inlier count starts from their best pair and registers most of them in one
 model: on the synthetic out-and-back street clip of seed 99 (28 frames left out) the first pass gave
-four 3-frame models, this pass one of 22. Its models become extra pieces, largest first.
+four 3-frame models, this pass one of 22. Its models become extra pieces (`sfm` ranks them).
 """
 
 from __future__ import annotations
@@ -43,4 +43,4 @@ def remap_left_out(
     opts.mapper.init_min_num_inliers = int(init_min_num_inliers)
     out.mkdir(parents=True, exist_ok=True)
     models = pycolmap.incremental_mapping(db, image_dir, out, opts)
-    return sorted(models.values(), key=lambda r: (r.num_reg_images(), r.num_points3D()), reverse=True)
+    return list(models.values())

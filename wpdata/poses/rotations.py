@@ -22,7 +22,7 @@ import numpy as np
 import pycolmap
 from scipy.spatial.transform import Rotation, Slerp
 
-__all__ = ["chain_rotations", "consistent_registered", "relative_rotation"]
+__all__ = ["chain_rotations", "consistent_registered", "registered_groups", "relative_rotation"]
 
 MIN_MATCHES = 20  # fewer inlier matches -> no rotation for the pair
 H_DOMINANT = 0.85  # homography inliers / essential inliers at or above this: rotation-dominant pair

@@ -168,12 +168,17 @@ def _pieces(
     with _quiet_colmap(config.verbose):
         extra = remap_left_out(db, image_dir, sparse / "left_out", names, ranked[0], mapping,
                                config.remap_min_frames, config.remap_init_tri_angle, config.remap_init_inliers)  # fmt: skip
-    return sorted(ranked[1:] + extra, key=lambda r: (r.num_reg_images(), r.num_points3D()), reverse=True)
+    return sorted(ranked[1:] + extra, key=_size, reverse=True)
+
+
+def _size(rec: pycolmap.Reconstruction) -> tuple[int, int]:
+    """(registered images, 3D points): how models are ranked."""
+    return rec.num_reg_images(), rec.num_points3D()
 
 
 def _largest(models: dict) -> pycolmap.Reconstruction | None:
     """The model with the most registered images (then points), or None."""
-    return max(models.values(), key=lambda r: (r.num_reg_images(), r.num_points3D())) if models else None
+    return max(models.values(), key=_size) if models else None
 
 
 def _map_and_pick(
@@ -324,7 +329,7 @@ def run_sfm(
                          pure_rotation_fraction=pure, turning_pairs=turning, focal_two_view=f_two,
                          two_view_pairs=n_two, focal_held=held, dropped_pairs=dropped, mapper=mapper,
                          agreement=agree)  # fmt: skip
-    ranked = sorted(models.values(), key=lambda r: (r.num_reg_images(), r.num_points3D()), reverse=True)
+    ranked = sorted(models.values(), key=_size, reverse=True)
     rec = ranked[0]
     c2w = _poses(rec)
     cams = list(rec.cameras.values())
