@@ -2,7 +2,9 @@
 
 Layout under ``out_dir``: ``manifests/<table>.parquet`` (see :mod:`pipelines.runtime.store`) and
 ``jobs/<name>/config.yaml`` + ``jobs/<name>/summary.json``. Every item that enters leaves as a row:
-ids Ray never returned (a crashed worker, a failed block) are written as ``failed`` rows.
+ids Ray never returned (a crashed worker, a failed block) are run once more in isolation (one item a
+batch, one batch in flight: ``build_dataset(isolate=True)``), since a batch that killed its worker took
+the batch queued behind it along; what is still missing then is written as ``failed`` rows.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def _stream(
     run: Counts,
     progress: _Progress,
     concurrency: int | None,
+    isolate: bool = False,
 ) -> tuple[set[str], str | None]:
     """Run the stages, writing each row as it arrives; returns the keys seen and any runtime error."""
     ctx = DataContext.get_current()
@@ -82,7 +85,7 @@ def _stream(
     seen: set[str] = set()
     runtime_error = None
     try:
-        for record in build_dataset(todo, stages, id_column, concurrency).iter_rows():
+        for record in build_dataset(todo, stages, id_column, concurrency, isolate).iter_rows():
             key, row = unpack(record)
             store.add(row)
             run.add(row.get("status", "ok"), row.get("drop_reasons"))
@@ -159,6 +162,11 @@ def run_job(
         with ray_session(address, num_cpus=num_cpus) as info:
             prog = _Progress(name, len(todo), progress)
             seen, runtime_error = _stream(todo, stages, id_column, store, run, prog, concurrency)
+            again = [it for it in todo if str(it[id_column]) not in seen]
+            if again:
+                log.warning("%d item(s) lost by the runtime; running them again one at a time", len(again))
+                seen_again, runtime_error = _stream(again, stages, id_column, store, run, prog, concurrency, True)
+                seen |= seen_again
     lost = [it for it in todo if str(it[id_column]) not in seen]
     for item in lost:
         row = failed_row(item, id_column, LOST + (f" ({runtime_error})" if runtime_error else ""))

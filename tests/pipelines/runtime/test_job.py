@@ -108,6 +108,24 @@ def test_item_lost_by_a_dead_worker_becomes_a_failed_row(ray_cluster, tmp_path: 
     assert [rows[f"item-00{k}"]["status"] for k in (0, 1, 3)] == ["ok"] * 3
 
 
+class CrashNoRetry(Crash):
+    """Crash, without Ray's task retries: the batch queued behind the crash is lost with it."""
+
+    max_retries = 0
+
+
+@pytest.mark.slow
+def test_items_queued_behind_a_crash_are_run_again_in_isolation(ray_cluster, tmp_path: Path) -> None:
+    # one actor with two batches in flight: item 3 waits behind item 2, which kills the worker
+    s = run_job(
+        "crash", "toy", _items(6), [CrashNoRetry()], tmp_path, id_column="item_id", progress=False, concurrency=1
+    )
+    rows = {r["item_id"]: r for r in pq.read_table(s.manifest_path).to_pylist()}
+    assert len(rows) == 6 and s.lost == 1
+    assert rows["item-002"]["status"] == "failed"
+    assert [rows[f"item-00{k}"]["status"] for k in (0, 1, 3, 4, 5)] == ["ok"] * 5
+
+
 def test_items_without_ids_are_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="has no 'item_id'"):
         run_job("toy", "toy", [{"x": 1}], [Square()], tmp_path, id_column="item_id")
