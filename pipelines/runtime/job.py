@@ -165,7 +165,9 @@ def run_job(
             again = [it for it in todo if str(it[id_column]) not in seen]
             if again:
                 log.warning("%d item(s) lost by the runtime; running them again one at a time", len(again))
-                seen_again, runtime_error = _stream(again, stages, id_column, store, run, prog, concurrency, True)
+                seen_again, runtime_error = _stream(
+                    again, stages, id_column, store, run, prog, concurrency, True
+                )
                 seen |= seen_again
     lost = [it for it in todo if str(it[id_column]) not in seen]
     for item in lost:

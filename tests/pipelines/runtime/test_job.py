@@ -118,7 +118,14 @@ class CrashNoRetry(Crash):
 def test_items_queued_behind_a_crash_are_run_again_in_isolation(ray_cluster, tmp_path: Path) -> None:
     # one actor with two batches in flight: item 3 waits behind item 2, which kills the worker
     s = run_job(
-        "crash", "toy", _items(6), [CrashNoRetry()], tmp_path, id_column="item_id", progress=False, concurrency=1
+        "crash",
+        "toy",
+        _items(6),
+        [CrashNoRetry()],
+        tmp_path,
+        id_column="item_id",
+        progress=False,
+        concurrency=1,
     )
     rows = {r["item_id"]: r for r in pq.read_table(s.manifest_path).to_pylist()}
     assert len(rows) == 6 and s.lost == 1
