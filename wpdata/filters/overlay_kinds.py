@@ -15,7 +15,10 @@ fills most of its box; measured on the tuning sets: watermarks 0.76-1.12, minima
 A region whose hot pixels vary more than the ring around them (`local_ratio` > CHANGING_LOCAL_RATIO)
 has content of its own that changes (a subtitle cue); translucent static marks stay below 1.
 Position and shape cues are kept: bars along an edge are HUD at any opacity, changing text in the
-bottom-centre band is subtitles, a lone small opaque corner element is a logo.
+bottom-centre band is subtitles (at any width: a long cue line spans the frame and touches its bottom
+edge; seed 2027's was read as a HUD bar while lines were capped at 0.9 of the width), a lone small opaque
+corner element is a logo. A region whose edges are as soft as a defocused picture's (`Region.softness`,
+measured in `overlay`) is a scene edge that stays put, not an overlay: overlays are drawn after the lens.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ CHANGING_LOCAL_RATIO = 1.15  # ... or / the ring's above this (cues over a calm 
 SUBTITLE_CENTRE = 0.08  # subtitles are centred: |box centre x - 0.5| below this (frame widths); cue
 # lines on the tuning sets sat within 0.035, a corner mark anchored at a side margin reaches this only
 # when wider than ~0.75 of the frame (seed 9973's bottom-left watermark: 0.13, read as subtitles at 0.15)
+SOFT_EDGES = 0.7  # softness above this: edges as blurred as the picture's, a scene edge (overlays: <= 0.48)
 SCENE_LOCAL_RATIO = 1.5  # hot-pixel std / the ring's above this, off the subtitle band and not an opaque
 # panel or edge bar: the scene itself (translucent static marks keep 1 - a of the variation beneath: 0.70-
 # 1.24 over 24 watermarks of seeds 101 / 4242; the one such region there, 1.79, lay in a subtitles clip)
@@ -58,6 +62,7 @@ class Region:
     local_ratio: float = 1.0  # median temporal std at the hot pixels / that of a ring around the region
     blob_local_ratio: float = 1.0  # as local_ratio over the whole closed region
     box_local_ratio: float = 1.0  # as local_ratio over the region's whole bounding box
+    softness: float = 0.0  # share of the hot pixels' gradient a 2 px blur leaves (overlay.SOFT_SIGMA)
 
 
 def classify_region(r: Region) -> str:
@@ -71,8 +76,10 @@ def classify_region(r: Region) -> str:
     changing = (
         r.spike >= CHANGE_SPIKE or r.std_ratio > CHANGING_STD_RATIO or r.local_ratio > CHANGING_LOCAL_RATIO
     )
+    if r.softness > SOFT_EDGES:
+        return "scene"  # overlays are drawn after the lens: they stay sharp in a defocused picture
     opaque = r.box_local_ratio < OPAQUE_BOX_RATIO
-    bottom_centre = cy > 0.7 and abs(cx - 0.5) < SUBTITLE_CENTRE and bh < 0.3 and bw < 0.9
+    bottom_centre = cy > 0.7 and abs(cx - 0.5) < SUBTITLE_CENTRE and bh < 0.3
     if bottom_centre and changing and not opaque:
         return "subtitles"  # changing text in the bottom-centre band
     edge_bar = (bw > 0.6 and (y0 < 0.03 or y1 > 0.97)) or (bh > 0.6 and (x0 < 0.03 or x1 > 0.97))

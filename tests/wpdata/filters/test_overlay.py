@@ -220,3 +220,18 @@ def test_real_static_camera_is_not_an_overlay() -> None:
     res = detect_overlays(gray, estimate_motion(gray))
     assert res.area_fraction == 0.0
     assert res.evidence < 0.5
+
+
+def test_softness_tells_a_sharp_overlay_from_a_blurred_edge() -> None:
+    from wpdata.filters.overlay import _softness
+
+    rng = np.random.default_rng(3)
+    scene = cv2.GaussianBlur(rng.uniform(0, 255, (12, 180, 320)).astype(np.float32), (0, 0), 4.0)  # defocused
+    text = np.zeros((180, 320), np.float32)
+    cv2.putText(text, "WATERMARK", (100, 100), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 255.0, 1, cv2.LINE_AA)
+    edges = (np.hypot(*np.gradient(text)) > 20) & (text < 250)  # [h, w] the strokes' edge pixels
+    box = (95, 80, 125, 28)
+    sharp = np.clip(scene + 0.6 * text, 0, 255).astype(np.uint8)  # [N, h, w] composited after the lens
+    soft = cv2.GaussianBlur(sharp.transpose(1, 2, 0), (0, 0), 4.0).transpose(2, 0, 1)  # blurred with it
+    assert _softness(sharp, edges, box) < 0.5
+    assert _softness(soft, edges, box) > 0.7

@@ -74,3 +74,16 @@ def test_subtitles_are_centred_and_a_region_far_busier_than_its_ring_is_scene() 
         box=(0.85, 0.05, 0.95, 0.15), n_hot=100, t_strength=10.0, std_ratio=0.2, box_local_ratio=0.3
     )
     assert classify_regions([small_opaque, busy]) == ["logo", "scene"]
+
+
+def test_a_cue_line_as_wide_as_the_frame_is_subtitles_and_soft_edges_are_scene() -> None:
+    # a long cue line spans the frame and touches the bottom edge; it changes, a HUD bar does not
+    wide_cues = Region(box=(0.03, 0.84, 0.96, 0.99), n_hot=1500, t_strength=8.0, std_ratio=1.3, spike=5.0)
+    bar = Region(box=(0.0, 0.88, 1.0, 1.0), n_hot=900, t_strength=10.0, std_ratio=0.9)
+    assert classify_region(wide_cues) == "subtitles"
+    assert classify_region(bar) == "hud"
+    # edges as soft as a defocused picture's: a scene edge that stays put, whatever its place
+    soft = Region(box=(0.14, 0.39, 0.32, 0.48), n_hot=300, t_strength=6.0, std_ratio=0.8, softness=0.89)
+    sharp = Region(box=(0.14, 0.39, 0.32, 0.48), n_hot=300, t_strength=6.0, std_ratio=0.8, softness=0.45)
+    assert classify_region(soft) == "scene"
+    assert classify_region(sharp) == "watermark"
