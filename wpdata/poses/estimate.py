@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import cv2
@@ -59,6 +59,14 @@ class SfMConfig:
     matching: str = "sequential"  # "sequential" (overlap below) or "exhaustive" (every pair; revisits match)
     overlap: int = 10  # sequential matching: each frame against the next `overlap` frames
     quadratic_overlap: bool = True  # ... plus frames at quadratic offsets (i + 2^k)
+    # match each pair again along the epipolar lines of its first two-view geometry (COLMAP's guided
+    # matching): repeated texture (brick, tiles) leaves few matches that pass SIFT's ratio test, so pairs
+    # in rooms verify too few inliers and the model falls apart (loop/room: 42% -> 100% registered). Always
+    # on, it also bent loops and drone flights in plazas (estK seeds 555 + 99: 13/20 either way), so by
+    # default it is the fallback: a clip whose model registers less than `guided_below` of the sampled
+    # frames is mapped again with it, and the model that registers more is kept
+    guided_matching: bool = False
+    guided_below: float = 0.8  # 0: no fallback
     vocab_tree_path: str | None = None  # enables loop detection in sequential matching
     camera_model: str = "SIMPLE_RADIAL"  # COLMAP model of the one shared camera when K is unknown
     focal_from_rotation: bool = True  # K unknown: focal from pure-rotation pairs, held fixed (else BA's)
@@ -288,6 +296,40 @@ def _from_result(
     return interpolate_poses(sampled[known], c2w_all[known], T), registered, chained_t
 
 
+def _guided_fallback(config: SfMConfig, res: SfMResult | None, registered: np.ndarray | None, n: int) -> bool:
+    """Whether to map again with guided matching: the first try failed, or its model registered less than
+    `guided_below` of the n sampled frames (a camera that only turned, rotation-only, is not retried)."""
+    if config.guided_matching or config.guided_below <= 0:
+        return False
+    if res is None:
+        return True
+    return bool(registered.any()) and registered.sum() < config.guided_below * n
+
+
+def _attempt(
+    wd: Path,
+    config: SfMConfig,
+    image_dir: Path,
+    sampled: np.ndarray,
+    names: list[str],
+    T: int,
+    video: Path,
+    size: tuple[int, int],
+    given_K: bool,
+    K_proc: np.ndarray | None,
+) -> tuple[SfMResult, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """One reconstruction in ``wd`` of the sampled frames in ``image_dir``: the SfM result and
+    ``_from_result``'s (c2w, registered, chained); raises PoseEstimationError."""
+    pw, ph = size
+    res = run_sfm(image_dir, names, wd, config, K_proc)
+    if K_proc is None and not res.c2w and res.focal_rotation is not None:  # no model: K from the turns
+        res.K = np.array([[res.focal_rotation, 0, pw / 2], [0, res.focal_rotation, ph / 2], [0, 0, 1.0]])
+    K_rel = K_proc if given_K else (res.K if res.c2w or res.focal_rotation is not None else None)
+    use = config.chain_rotations and K_rel is not None
+    rel = _pair_rotations(wd / "database.db", names, K_rel) if use else None
+    return res, _from_result(res, sampled, names, T, config, video, rel)
+
+
 def estimate_poses(
     video_path: str | os.PathLike,
     config: SfMConfig | None = None,
@@ -325,13 +367,21 @@ def estimate_poses(
             raise PoseEstimationError(str(e)) from None
         if len(names) != len(sampled):
             raise PoseEstimationError(f"{video}: decoded {len(names)} of {len(sampled)} sampled frames")
-        res = run_sfm(wd / "images", names, wd, config, K_proc)
-        if K_proc is None and not res.c2w and res.focal_rotation is not None:  # no model: K from the turns
-            res.K = np.array([[res.focal_rotation, 0, pw / 2], [0, res.focal_rotation, ph / 2], [0, 0, 1.0]])
-        K_rel = K_proc if K is not None else (res.K if res.c2w or res.focal_rotation is not None else None)
-        use = config.chain_rotations and K_rel is not None
-        rel = _pair_rotations(wd / "database.db", names, K_rel) if use else None
-    c2w, registered, chained = _from_result(res, sampled, names, T, config, video, rel)
+        args = (wd / "images", sampled, names, T, video, (pw, ph), K is not None, K_proc)
+        error, res = None, None
+        try:
+            res, (c2w, registered, chained) = _attempt(wd, config, *args)
+        except PoseEstimationError as e:
+            error = e
+        if _guided_fallback(config, res, registered if res else None, len(names)):
+            try:
+                guided = _attempt(wd / "guided", replace(config, guided_matching=True), *args)
+            except PoseEstimationError:
+                guided = None
+            if guided is not None and (res is None or guided[1][1].sum() > registered.sum()):
+                res, (c2w, registered, chained) = guided
+        if res is None:
+            raise error
     K_full = K if K is not None else scale_K(res.K, W / pw, H / ph)  # [3, 3]
     rotation_only = not registered.any()
     agree = res.agreement.get(res.mapper)

@@ -127,6 +127,7 @@ def _options(config: SfMConfig, K: np.ndarray | None):
     match = pycolmap.FeatureMatchingOptions()
     match.num_threads = threads
     match.use_gpu = False
+    match.guided_matching = config.guided_matching
     pairing = pycolmap.SequentialPairingOptions()
     pairing.overlap = config.overlap
     pairing.quadratic_overlap = config.quadratic_overlap

@@ -183,3 +183,18 @@ def test_turn_on_the_spot_without_K_gives_a_rotation_only_track(tmp_path: Path) 
     assert pose_errors(gt, tr.c2w)["rot_median_deg"] < 1.0
     assert np.allclose(tr.c2w[:, :3, 3], tr.c2w[0, :3, 3]) and tr.chained_fraction == 1.0
     assert not tr.registered.any() and tr.median_depth is None  # nothing measured by SfM, nothing to scale
+
+
+def test_guided_matching_is_the_fallback_of_a_weak_model() -> None:
+    from wpdata.poses.estimate import _guided_fallback
+
+    cfg, res = SfMConfig(), object()
+    some = np.zeros(48, bool)
+    some[:20] = True  # 20 of 48 registered
+    most = np.ones(48, bool)
+    assert _guided_fallback(cfg, None, None, 48)  # the first try failed
+    assert _guided_fallback(cfg, res, some, 48)
+    assert not _guided_fallback(cfg, res, most, 48)
+    assert not _guided_fallback(cfg, res, np.zeros(48, bool), 48)  # rotation-only: it only turned
+    assert not _guided_fallback(SfMConfig(guided_below=0.0), res, some, 48)
+    assert not _guided_fallback(SfMConfig(guided_matching=True), res, some, 48)  # guided already
