@@ -198,3 +198,20 @@ def test_guided_matching_is_the_fallback_of_a_weak_model() -> None:
     assert not _guided_fallback(cfg, res, np.zeros(48, bool), 48)  # rotation-only: it only turned
     assert not _guided_fallback(SfMConfig(guided_below=0.0), res, some, 48)
     assert not _guided_fallback(SfMConfig(guided_matching=True), res, some, 48)  # guided already
+
+
+def test_a_guided_model_is_kept_only_when_it_repairs_the_first() -> None:
+    from wpdata.poses.estimate import _guided_repairs
+
+    cfg = SfMConfig()
+    half, full = np.zeros(48, bool), np.ones(48, bool)
+    half[:27] = True  # 56%: more than the first model's 20 frames, but no repair
+    first = np.zeros(48, bool)
+    first[:20] = True
+    assert _guided_repairs(cfg, full, first, 48)
+    assert not _guided_repairs(cfg, half, first, 48)
+    assert _guided_repairs(cfg, full, None, 48)  # the first try failed
+    assert not _guided_repairs(cfg, half, None, 48)
+    clip = np.zeros(96, bool)  # registered marks clip frames: 48 sampled of 96, all registered
+    clip[::2] = True
+    assert _guided_repairs(cfg, clip, first[np.arange(96) // 2] & (np.arange(96) % 2 == 0), 48)
