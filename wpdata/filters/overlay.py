@@ -47,6 +47,7 @@ from wpdata.filters.overlay_persistence import (
     MIN_PAIRS,
     T_FLOOR,
     Persistence,
+    _gradients,
     persistence_map,
 )
 
@@ -165,16 +166,11 @@ def _softness(gray: np.ndarray, sel: np.ndarray, box: tuple[int, int, int, int])
     mask = sel[y0:y1, x0:x1]
     kept = []
     for f in gray[:: max(1, len(gray) // SOFT_FRAMES), y0:y1, x0:x1].astype(np.float32):
-        g = _grad(f)
+        g = np.hypot(*_gradients(f))  # [h, w] gray levels per px
         ok = mask & (g > SOFT_MIN_GRAD)
         if ok.any():
-            kept.append(_grad(cv2.GaussianBlur(f, (0, 0), s))[ok] / g[ok])
+            kept.append(np.hypot(*_gradients(cv2.GaussianBlur(f, (0, 0), s)))[ok] / g[ok])
     return float(np.median(np.concatenate(kept))) if kept else 0.0
-
-
-def _grad(f: np.ndarray) -> np.ndarray:
-    """Gradient magnitude (gray levels per px) of f [h, w] float32."""
-    return np.hypot(cv2.Sobel(f, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(f, cv2.CV_32F, 0, 1, ksize=3)) / 8.0
 
 
 def _describe(
