@@ -14,7 +14,7 @@ from .focal import focal_from_rotations, is_pure_rotation, rotation_pairs
 from .focal_twoview import focal_from_two_views, two_view_focals
 
 if TYPE_CHECKING:
-    from .estimate import SfMConfig
+    from .sfm_config import SfMConfig
 
 __all__ = [
     "agreement_K",

@@ -40,7 +40,7 @@ from .global_sfm import global_options, write_pair_rotations
 from .remap import remap_left_out
 
 if TYPE_CHECKING:
-    from .estimate import SfMConfig
+    from .sfm_config import SfMConfig
 
 
 MIN_REG_SHARE = 0.95  # the far-point run must register at least this share of the first run's images

@@ -188,16 +188,16 @@ def test_turn_on_the_spot_without_K_gives_a_rotation_only_track(tmp_path: Path) 
 def test_guided_matching_is_the_fallback_of_a_weak_model() -> None:
     from wpdata.poses.estimate import _guided_fallback
 
-    cfg, res = SfMConfig(), object()
+    cfg = SfMConfig()
     some = np.zeros(48, bool)
     some[:20] = True  # 20 of 48 registered
     most = np.ones(48, bool)
-    assert _guided_fallback(cfg, None, None, 48)  # the first try failed
-    assert _guided_fallback(cfg, res, some, 48)
-    assert not _guided_fallback(cfg, res, most, 48)
-    assert not _guided_fallback(cfg, res, np.zeros(48, bool), 48)  # rotation-only: it only turned
-    assert not _guided_fallback(SfMConfig(guided_below=0.0), res, some, 48)
-    assert not _guided_fallback(SfMConfig(guided_matching=True), res, some, 48)  # guided already
+    assert _guided_fallback(cfg, None, 48)  # the first try failed
+    assert _guided_fallback(cfg, some, 48)
+    assert not _guided_fallback(cfg, most, 48)
+    assert not _guided_fallback(cfg, np.zeros(48, bool), 48)  # rotation-only: it only turned
+    assert not _guided_fallback(SfMConfig(guided_below=0.0), some, 48)
+    assert not _guided_fallback(SfMConfig(guided_matching=True), some, 48)  # guided already
 
 
 def test_a_guided_model_is_kept_only_when_it_repairs_the_first() -> None:
