@@ -54,15 +54,15 @@ def read_pair_matches(
     return out
 
 
-def db_rotation_pairs(db: Path, names: list[str]) -> tuple[dict, float]:
-    """(`wpdata.poses.focal.rotation_pairs` of image pairs up to 3 apart, pure-rotation fraction of neighbours)."""
+def db_rotation_pairs(db: Path, names: list[str]) -> tuple[dict, list[bool]]:
+    """(`wpdata.poses.focal.rotation_pairs` of image pairs up to 3 apart, [S-1] whether each pair of
+    neighbours fits a pure rotation)."""
     with contextlib.closing(pycolmap.Database.open(db)) as d:
         cams = d.read_all_cameras()
     if not cams:
-        return {}, 0.0
+        return {}, [False] * max(len(names) - 1, 0)
     stats = rotation_pairs(read_pair_matches(db, names, max_offset=3), cams[0].width, cams[0].height)
-    pure = [is_pure_rotation(stats.get((i, i + 1))) for i in range(len(names) - 1)]
-    return stats, float(np.mean(pure)) if pure else 0.0
+    return stats, [is_pure_rotation(stats.get((i, i + 1))) for i in range(len(names) - 1)]
 
 
 def set_focal(db: Path, f: float, mapping, fix: bool) -> bool:

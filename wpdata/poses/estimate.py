@@ -324,4 +324,5 @@ def estimate_poses(
         mapper=res.mapper,
         rot_agreement_deg=agree.median_deg if agree else None,
         rot_agreement_high_deg=agree.high_deg if agree else None,
+        rescaled_legs=res.rescaled_legs,
     )

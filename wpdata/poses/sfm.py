@@ -37,6 +37,7 @@ from .auto_mapper import Agreement, agreement, consecutive_rotations, prefer
 from .colmap_db import agreement_K, db_rotation_pairs, initial_focal, read_pair_matches, set_focal
 from .focal import focal_from_rotations
 from .global_sfm import global_options, write_pair_rotations
+from .legs import rescale_legs
 from .remap import remap_left_out
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class SfMResult:
     mapper: str = "incremental"  # the mapper that built the model ("incremental" | "global")
     # per mapped candidate: agreement with the consecutive two-view rotations (K: given, GLOMAP's, else model's)
     agreement: dict[str, Agreement] = field(default_factory=dict)
+    rescaled_legs: int = 0  # walks after a turn on the spot put at the scale before it (`wpdata.poses.legs`)
 
 
 @contextlib.contextmanager
@@ -108,6 +110,15 @@ def _poses(rec: pycolmap.Reconstruction | None) -> dict[str, np.ndarray]:
             w2c[:3] = im.cam_from_world().matrix()
             c2w[im.name] = invert_se3(w2c)
     return c2w
+
+
+def _tracks(rec: pycolmap.Reconstruction, names: list[str]) -> list[list[int]]:
+    """Per 3D point of the model, the indices in `names` of the images observing it."""
+    at = {n: i for i, n in enumerate(names)}
+    index = {im.image_id: at[im.name] for im in rec.images.values() if im.name in at}
+    return [
+        [index[el.image_id] for el in p.track.elements if el.image_id in index] for p in rec.points3D.values()
+    ]
 
 
 def _threads(config: SfMConfig) -> int:
@@ -273,7 +284,8 @@ def run_sfm(
             pycolmap.match_sequential(db, matching_options=match, pairing_options=pairing, device=cpu)
         else:
             raise ValueError(f"unknown matching {config.matching!r}; known: sequential, exhaustive")
-        stats, pure = db_rotation_pairs(db, names)
+        stats, pure_pairs = db_rotation_pairs(db, names)
+        pure = float(np.mean(pure_pairs)) if pure_pairs else 0.0
         turning = focal_from_rotations(stats)[1]
         f_rot, f_two, n_two = (
             initial_focal(db, names, stats, mapping, config, _threads(config))
@@ -332,7 +344,9 @@ def run_sfm(
                          agreement=agree)  # fmt: skip
     ranked = sorted(models.values(), key=_size, reverse=True)
     rec = ranked[0]
-    c2w = _poses(rec)
+    c2w, legs = rescale_legs(
+        _poses(rec), names, pure_pairs, _tracks(rec, names), config.leg_min_shared, config.leg_scale
+    )
     cams = list(rec.cameras.values())
     return SfMResult(
         c2w=c2w,
@@ -356,4 +370,5 @@ def run_sfm(
         dropped_pairs=dropped,
         mapper=mapper,
         agreement=agree,
+        rescaled_legs=legs,
     )

@@ -37,6 +37,11 @@ class SfMConfig:
     min_registered_fraction: float = 0.8  # of sampled frames registered or chained; fewer -> error
     max_interp_gap: int = 3  # longest run of sampled frames neither registered nor chained (interpolated)
     piece_scale: str = "speed"  # scale of a model split off by an on-the-spot turn: "speed" | "depth"
+    # a walk after a turn on the spot that shares fewer than leg_min_shared 3D points with the frames before
+    # it has no scale of its own in the model: "speed" sets it like a piece's, "model" keeps the mapper's
+    # (`wpdata.poses.legs`)
+    leg_scale: str = "speed"
+    leg_min_shared: int = 20
     # frames the main model left out (at least remap_min_frames; 0: never) are mapped again on their own
     # with these initial-pair demands, for one larger piece (`wpdata.poses.remap`)
     remap_min_frames: int = 6

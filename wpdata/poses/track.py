@@ -52,6 +52,7 @@ class PoseTrack:
     # two-view relative rotation of consecutive sampled frames (wpdata.poses.auto_mapper; inf: unregistered)
     rot_agreement_deg: float | None = None
     rot_agreement_high_deg: float | None = None
+    rescaled_legs: int = 0  # estimated: walks after a turn on the spot put at the pace before it (poses.legs)
 
     def __post_init__(self) -> None:
         self.c2w = np.asarray(self.c2w, dtype=np.float64)
@@ -97,6 +98,7 @@ def save_track(path: str | os.PathLike, track: PoseTrack) -> Path:
         scale=np.float64(track.scale),
         scale_rule=np.str_(track.scale_rule),
         mapper=np.str_(track.mapper or ""),
+        rescaled_legs=np.int64(track.rescaled_legs),
         **{k: _opt(getattr(track, k)) for k in _OPTIONAL},
     )
 
@@ -127,6 +129,7 @@ def load_track(path: str | os.PathLike) -> PoseTrack:
             scale=float(d.get("scale", 1.0)),
             scale_rule=str(d.get("scale_rule", "none")),
             mapper=str(d["mapper"]) or None if "mapper" in d else None,
+            rescaled_legs=int(d.get("rescaled_legs", 0)),
             **{k: (None if math.isnan(v) else v) for k, v in opt.items()},
         )
     except ValueError as e:
