@@ -209,7 +209,7 @@ def _uniform_block(
         for win, j0, count, b0 in runs:
             for f in fields:
                 out[f][b0 : b0 + count] = getattr(win, f)[j0 : j0 + count]
-            out["c2w"][b0 : b0 + count], out["K"][b0 : b0 + count] = win.poses(j0, count)
+            out["c2w"][b0 : b0 + count], out["K"][b0 : b0 + count] = win.pose_views(j0, count)
     keys, meta, starts = [], [], np.empty(B, np.int64)  # [B]
     for win, j0, count, b0 in runs:
         rows, index = win.rows[j0 : j0 + count].tolist(), win.index

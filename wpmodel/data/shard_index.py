@@ -64,6 +64,8 @@ class ShardIndex:
     latent_start: np.ndarray = field(init=False)  # [N] first row of each sample in action
     json_start: np.ndarray = field(init=False)  # [N]
     _json: bytes | None = field(init=False, default=None)
+    # the last windows' re-centred poses (``wpmodel.data.indexed.ShardWindows``): (key, (c2w, K))
+    poses_kept: tuple[Any, tuple[np.ndarray, np.ndarray]] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         a = self.a

@@ -194,3 +194,20 @@ def test_indexes_are_kept_across_epochs_until_their_shard_changes(kit: SimpleNam
     cache = IndexCache(size=1)
     a = cache.get(paths[0])
     assert cache.get(paths[0]) is a and cache.get(paths[1]) is not a and cache.get(paths[0]) is not a
+
+
+def test_kept_poses_follow_the_windows_of_each_epoch(kit: SimpleNamespace) -> None:
+    """The re-centred poses kept on an index are reused only for the same windows: epochs whose random
+    windows differ, and epochs that cut the same ones again, match a fresh per-sample read."""
+    paths = _indexed_set(kit, 2, 4, T=41)  # 11 latents: windows of 2 start at 0, 4 or 8
+    loader = make_loader(paths, 3, latents=True, rank=0, world_size=1, window_latents=2, seed=5)
+    index = loader.reader._indexes
+    starts, keys = [], set()
+    for epoch in (0, 1, 1, 2, 0):
+        loader.set_epoch(epoch)
+        got = list(loader)
+        kit.assert_same(got, kit.batches(paths, False, window_latents=2, seed=5, epoch=epoch)[0])
+        starts.append(torch.cat([b["window_start"] for b in got]).tolist())
+        keys.add(index.get(paths[0]).poses_kept[0])
+    assert starts[1] == starts[2] and starts[0] == starts[4] and starts[0] != starts[1]
+    assert len(keys) >= 2  # the kept poses changed with the windows
