@@ -200,6 +200,17 @@ def test_guided_matching_is_the_fallback_of_a_weak_model() -> None:
     assert not _guided_fallback(SfMConfig(guided_matching=True), some, 48)  # guided already
 
 
+def test_fallbacks_are_guided_matching_then_a_two_view_focal_when_none_is_known() -> None:
+    from wpdata.poses.estimate import _fallbacks
+
+    (name, guided), (name2, two_view) = _fallbacks(SfMConfig(), focal_known=False)
+    assert guided.guided_matching and guided.focal_two_view == "off" and name != name2
+    assert two_view.guided_matching and two_view.focal_two_view == "refine"
+    assert two_view.guided_below == SfMConfig().guided_below and two_view.mapper == SfMConfig().mapper
+    assert [n for n, _ in _fallbacks(SfMConfig(), focal_known=True)] == [name]  # given K or turn focal
+    assert len(_fallbacks(SfMConfig(focal_two_view="fix"), focal_known=False)) == 1  # chosen already
+
+
 def test_a_guided_model_is_kept_only_when_it_repairs_the_first() -> None:
     from wpdata.poses.estimate import _guided_repairs
 
