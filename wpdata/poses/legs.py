@@ -26,14 +26,18 @@ MIN_STEPS = 2  # moving steps a side needs for its typical step
 
 
 def still_runs(pure: Sequence[bool], min_len: int = MIN_STILL) -> list[tuple[int, int]]:
-    """(first, last) pair index of every run of at least `min_len` consecutive pure-rotation pairs.
+    """(first, last) pair index of every run of at least `min_len` pure-rotation pairs.
 
-    pure [S-1]: pair (i, i+1) of consecutive sampled frames fits a pure rotation."""
+    pure [S-1]: pair (i, i+1) of consecutive sampled frames fits a pure rotation. A lone pair between two
+    pure ones belongs to the run (one noisy pair does not end a turn: seed 99's street turn read
+    "R x 15, ., R x 7")."""
+    p = list(pure)
+    p = [x or (0 < i < len(p) - 1 and p[i - 1] and p[i + 1]) for i, x in enumerate(p)]
     runs, start = [], None
-    for i, p in enumerate([*pure, False]):
-        if p and start is None:
+    for i, x in enumerate([*p, False]):
+        if x and start is None:
             start = i
-        elif not p and start is not None:
+        elif not x and start is not None:
             if i - start >= min_len:
                 runs.append((start, i - 1))
             start = None

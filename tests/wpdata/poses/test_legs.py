@@ -24,9 +24,11 @@ def _walk(back_scale: float) -> tuple[dict[str, np.ndarray], list[str], list[boo
 
 
 def test_still_runs_need_min_len_pure_pairs() -> None:
-    assert still_runs([False, True, True, True, False, True, True]) == [(1, 3)]
+    assert still_runs([False, True, True, True, False, False, True, True]) == [(1, 3)]
     assert still_runs([True] * 3) == [(0, 2)]
     assert still_runs([True, True, False]) == []
+    assert still_runs([True, True, False, True, True, False, False, True]) == [(0, 4)]  # one noisy pair
+    assert still_runs([True, False, True]) == [(0, 2)] and still_runs([False, True, False]) == []
 
 
 @pytest.mark.parametrize("back_scale", [0.17, 1.0, 4.0])
