@@ -8,9 +8,11 @@ later walk is a gauge freedom that the mapper fills in arbitrarily: on the synth
 clip of estK seed 99 (GLOMAP, 0 shared points) the walk back came out 5.7x too short, ATE 10.5% of the
 path. Incremental COLMAP usually splits such a clip into separate models instead, placed by
 `wpdata.poses.pieces`; this module applies that module's prior inside one model. Rule "speed": the
-later walk is scaled about the turn's centre so that its typical step between consecutive sampled frames
-(75th percentile over the pairs that moved) equals the typical step before the turn; a person walks on at
-the pace they came. A walk tied by at least `min_shared` points keeps the mapper's scale.
+later walk is scaled so that its typical step between consecutive sampled frames (75th percentile over
+the pairs that moved) equals the typical step before the turn (a person walks on at the pace they came),
+and moved to start where the walk before it ended: the turn's frames, whose pairs only turned, are put at
+one centre (in estK seed 555's out-and-back room clip GLOMAP had put the second half of the turn 47 cm
+from the first). A walk tied by at least `min_shared` points keeps the model's positions.
 """
 
 from __future__ import annotations
