@@ -312,9 +312,8 @@ def estimate_poses(
             error = e
         registered = first[1][1] if first else None
         turn_focal = first is not None and first[0].focal_rotation is not None
-        for name, fallback in _fallbacks(config, K is not None or turn_focal):
-            if not _guided_fallback(config, registered, len(names)):
-                break
+        weak = _guided_fallback(config, registered, len(names))
+        for name, fallback in _fallbacks(config, K is not None or turn_focal) if weak else ():
             try:
                 tried = _attempt(wd / name, fallback, *args)
             except PoseEstimationError:

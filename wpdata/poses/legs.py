@@ -21,10 +21,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .pieces import typical_step
+
 __all__ = ["rescale_legs", "still_runs"]
 
 MIN_STILL = 3  # consecutive pure-rotation pairs that make a turn on the spot
-MIN_STEPS = 2  # moving steps a side needs for its typical step
 
 
 def still_runs(pure: Sequence[bool], min_len: int = MIN_STILL) -> list[tuple[int, int]]:
@@ -44,16 +45,6 @@ def still_runs(pure: Sequence[bool], min_len: int = MIN_STILL) -> list[tuple[int
                 runs.append((start, i - 1))
             start = None
     return runs
-
-
-def _typical_step(pos: np.ndarray, have: np.ndarray, moving: np.ndarray, lo: int, hi: int) -> float:
-    """75th percentile of the steps between consecutive frames lo..hi (both positioned, pair moving)."""
-    steps = [
-        float(np.linalg.norm(pos[i + 1] - pos[i]))
-        for i in range(max(lo, 0), min(hi, len(pos) - 1))
-        if have[i] and have[i + 1] and moving[i]
-    ]
-    return float(np.percentile(steps, 75)) if len(steps) >= MIN_STEPS else 0.0
 
 
 def rescale_legs(
@@ -78,7 +69,8 @@ def rescale_legs(
     S = len(names)
     have = np.array([n in c2w for n in names])  # [S]
     pos = np.stack([c2w[n][:3, 3] if n in c2w else np.zeros(3) for n in names])  # [S, 3]
-    moving = ~np.asarray(pure, dtype=bool)  # [S-1]
+    steps = have[:-1] & have[1:] & ~np.asarray(pure, dtype=bool)  # [S-1] positioned pairs that moved
+    pair = np.arange(S - 1)  # [S-1] pair i joins frames i, i+1
     seen = [np.asarray(t, dtype=np.int64) for t in tracks]
     first = np.array([t.min() if len(t) else S for t in seen])  # [P] first observing frame
     last = np.array([t.max() if len(t) else -1 for t in seen])  # [P]
@@ -89,8 +81,8 @@ def rescale_legs(
         shared = int(((first < a) & (last > after0)).sum())  # seen before and after the turn
         if shared >= min_shared or not (have[a] and have[after0]):
             continue
-        v_before = _typical_step(pos, have, moving, 0, a)
-        v_after = _typical_step(pos, have, moving, after0, after1)
+        v_before = typical_step(pos, steps & (pair < a))
+        v_after = typical_step(pos, steps & (pair >= after0) & (pair < after1))
         if v_before <= 0 or v_after <= 0:
             continue
         s = v_before / v_after

@@ -28,15 +28,16 @@ __all__ = ["place_pieces"]
 MIN_PIECE = 3  # frames; smaller pieces are left to interpolation
 
 
-def _typical_step(pos: np.ndarray, mask: np.ndarray) -> float:
-    """75th percentile of the distances between consecutive sampled frames that are both in `mask`.
+def typical_step(pos: np.ndarray, pairs: np.ndarray) -> float:
+    """75th percentile of the distances between consecutive sampled frames i, i+1 where ``pairs[i]``.
 
-    pos [S, 3]; the upper quantile skips the steps of the turn itself, where the camera stands still.
+    pos [S, 3], pairs [S-1] bool; 0.0 with fewer than 2 such steps. The upper quantile skips the steps of
+    the turn itself, where the camera stands still.
     """
-    both = mask[:-1] & mask[1:]  # [S-1]
-    if both.sum() < 2:
+    pairs = np.asarray(pairs, dtype=bool)
+    if pairs.sum() < 2:
         return 0.0
-    return float(np.percentile(np.linalg.norm(np.diff(pos, axis=0), axis=1)[both], 75))
+    return float(np.percentile(np.linalg.norm(np.diff(pos, axis=0), axis=1)[pairs], 75))
 
 
 def place_pieces(
@@ -88,8 +89,8 @@ def place_pieces(
         if known_scale is not None:
             s = float(known_scale)
         elif scale_rule == "speed":
-            v_main = _typical_step(out[:, :3, 3], known_pos)
-            v_piece = _typical_step(P[:, :3, 3], mask)
+            v_main = typical_step(out[:, :3, 3], known_pos[:-1] & known_pos[1:])
+            v_piece = typical_step(P[:, :3, 3], mask[:-1] & mask[1:])
             if v_main > 0 and v_piece > 0:
                 s = v_main / v_piece
         rel_c = P[idx, :3, 3] - P[idx[p0], :3, 3]  # [n, 3]
