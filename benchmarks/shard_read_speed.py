@@ -8,6 +8,11 @@ the whole sample, batches of --batch-size) vs the raw sequential read of the sam
 stays in the CPU cache, which no batch of real size does); into a reused batch-sized buffer (the same
 bytes landing in memory the size of a batch: the floor for a loader); and into a fresh batch-sized
 buffer per read (what a loader that allocates every batch must at least do: page faults zero-fill it).
+The reader runs its latent reads READ_AHEAD batches ahead in a thread (the default) and, for comparison,
+with ``read_ahead=0`` (each batch's reads in the calling thread as it is handed out).
+With ``--step-mm N`` (default 8) a training-step stand-in (the batch's latents summed as float32, then N
+512x512 matmuls in one torch thread) also runs on each batch, fed by the reader with and without
+read-ahead and from batches held in memory: the difference is the time the reader adds to training.
 Two latent sizes: the small [16, 9, 18, 32]
 (166 KB per sample, per-sample overhead dominates) and a realistic 480p 24-latent window
 [16, 24, 60, 104] (~4.8 MB). Target: reader >= 0.9x the raw read.
@@ -39,6 +44,7 @@ from typing import Any
 import av
 import numpy as np
 import safetensors.numpy
+import torch
 from rich.console import Console
 from rich.table import Table
 from scipy.ndimage import gaussian_filter
@@ -46,6 +52,7 @@ from scipy.ndimage import gaussian_filter
 from wpdata.shards import CHANNEL_MAJOR, TIME_MAJOR, PlanConfig, latent_safetensors, write_shard
 from wpdata.video import write_mp4
 from wpmodel.data import make_loader
+from wpmodel.data.loader import READ_AHEAD
 
 W, H, T = 256, 144, 33  # mp4 clips
 LATENTS = {  # name -> ([C, T_lat, h, w], samples)
@@ -188,11 +195,18 @@ _EPOCHS: dict[tuple, int] = {}
 
 
 def through_reader(
-    paths: list[Path], latents: bool, batch: int, window: int, video_dtype: str = "uint8"
+    paths: list[Path],
+    latents: bool,
+    batch: int,
+    window: int,
+    video_dtype: str = "uint8",
+    read_ahead: int | None = None,
 ) -> int:
-    """Samples of one epoch through the reader (the next epoch of this configuration's loader)."""
-    key = (tuple(paths), latents, batch, window, video_dtype)
+    """Samples of one epoch through the reader (the next epoch of this configuration's loader);
+    ``read_ahead`` None: the reader's default."""
+    key = (tuple(paths), latents, batch, window, video_dtype, read_ahead)
     if key not in _LOADERS:
+        extra = {} if read_ahead is None else {"read_ahead": read_ahead}
         _LOADERS[key] = make_loader(
             paths,
             batch,
@@ -202,6 +216,7 @@ def through_reader(
             world_size=1,
             video_dtype=video_dtype,
             num_workers=WORKERS,
+            **extra,
         )
     loader = _LOADERS[key]
     _EPOCHS[key] = _EPOCHS.get(key, -1) + 1
@@ -210,6 +225,40 @@ def through_reader(
     if loader.stats.num_skipped:
         raise RuntimeError(f"reader skipped samples: {loader.stats.as_dict()}")
     return n
+
+
+_W = np.random.default_rng(3).standard_normal((512, 512)).astype(np.float32)
+
+
+def train_step(batch: dict[str, Any], matmuls: int) -> int:
+    """A stand-in for a training step on one batch: its latents as float32 summed (reads every byte),
+    then ``matmuls`` 512x512 matmuls (torch releases the GIL in them, as in a real step's kernels)."""
+    torch.set_num_threads(1)
+    w = torch.from_numpy(_W)
+    float(batch["latents"].float().sum())
+    for _ in range(matmuls):
+        w = torch.mm(w, torch.from_numpy(_W)) * 1e-3
+    return len(batch["keys"])
+
+
+def through_batches(paths: list[Path], batch: int, window: int) -> list[dict[str, Any]]:
+    """One epoch of latent batches, kept (copies, so that the reader's buffers are not held)."""
+    loader = make_loader(paths, batch, window_latents=window, latents=True, rank=0, world_size=1)
+    return [{k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in b.items()} for b in loader]
+
+
+def train_epoch(paths: list[Path], batch: int, window: int, read_ahead: int | None, matmuls: int) -> int:
+    """One epoch of the training-step stand-in fed by the reader (its loader kept across epochs)."""
+    key = ("train", tuple(paths), batch, window, read_ahead)
+    if key not in _LOADERS:
+        extra = {} if read_ahead is None else {"read_ahead": read_ahead}
+        _LOADERS[key] = make_loader(
+            paths, batch, window_latents=window, latents=True, rank=0, world_size=1, **extra
+        )
+    loader = _LOADERS[key]
+    _EPOCHS[key] = _EPOCHS.get(key, -1) + 1
+    loader.set_epoch(_EPOCHS[key])
+    return sum(train_step(b, matmuls) for b in loader)
 
 
 def main() -> None:
@@ -226,6 +275,13 @@ def main() -> None:
         "--per-shard", type=int, default=None, help="samples per shard (default: the writer's caps)"
     )
     ap.add_argument("--layout", choices=(TIME_MAJOR, CHANNEL_MAJOR), default=TIME_MAJOR, help="latent order")
+    ap.add_argument(
+        "--step-mm",
+        type=int,
+        default=8,
+        help="latents: also time a training-step stand-in (this many 512x512 matmuls, one torch thread, "
+        "per batch) fed by the reader with and without read-ahead; 0: skip",
+    )
     ap.add_argument("--only", choices=("all", "latent", "mp4"), default="all")
     args = ap.parse_args()
     PER_SHARD = args.per_shard
@@ -235,6 +291,7 @@ def main() -> None:
     for col in ("path", "samples", "MB", "best s", "median s", "MB/s (best)"):
         table.add_column(col, justify="left" if col == "path" else "right")
     ratios = []
+    extra: dict[str, tuple] = {}  # label -> times of the training-step stand-in (--step-mm)
 
     def add(name: str, n: int, mb: float, ts: list[float]) -> None:
         table.add_row(
@@ -245,22 +302,48 @@ def main() -> None:
         shards = make_latent_shards(args.out / f"latent_{'x'.join(map(str, shape))}", shape, n)
         mb = sum(p.stat().st_size for p in shards) / 1e6
         batch_bytes = int(mb * 1e6 / n * bs)
-        raw, batch_raw, fresh, rd = alternate(
+        raw, batch_raw, fresh, rd, rd0 = alternate(
             r,
             [
                 lambda s=shards: raw_read(s),
                 lambda s=shards, b=batch_bytes: raw_read(s, b),
                 lambda s=shards, b=batch_bytes: raw_read(s, b, fresh=True),
                 lambda s=shards, L=shape[1]: through_reader(s, True, bs, L),
+                lambda s=shards, L=shape[1]: through_reader(s, True, bs, L, read_ahead=0),
             ],
         )
         add(f"latent {label}: raw read, 4 MiB reused buffer", n, mb, raw)
         add(f"latent {label}: raw read, reused batch-sized buffer", n, mb, batch_raw)
         add(f"latent {label}: raw read, fresh batch-sized buffers", n, mb, fresh)
-        add(f"latent {label}: reader (latents=True)", n, mb, rd)
+        add(f"latent {label}: reader (latents=True; reads {READ_AHEAD} batches ahead in a thread)", n, mb, rd)
+        add(f"latent {label}: reader, read_ahead=0 (reads in the calling thread)", n, mb, rd0)
         ratios.append((f"latent {label}: reader / raw read (reused 4 MiB buffer)", raw, rd, 0.9))
         ratios.append((f"latent {label}: reader / raw read (reused batch-sized buffer)", batch_raw, rd, 0.9))
         ratios.append((f"latent {label}: reader / raw read (fresh batch buffers)", fresh, rd, 0.9))
+        ratios.append(
+            (f"latent {label}: reader read_ahead=0 / raw read (reused 4 MiB buffer)", raw, rd0, 0.9)
+        )
+        if args.step_mm:
+            held = [b for b in through_batches(shards, bs, shape[1])]
+            alone, with_ahead, in_turn = alternate(
+                r,
+                [
+                    lambda h=held: sum(train_step(b, args.step_mm) for b in h),
+                    lambda s=shards, L=shape[1]: train_epoch(s, bs, L, None, args.step_mm),
+                    lambda s=shards, L=shape[1]: train_epoch(s, bs, L, 0, args.step_mm),
+                ],
+            )
+            add(f"latent {label}: training-step stand-in on batches held in memory", n, mb, alone)
+            add(f"latent {label}: the same steps fed by the reader (read ahead)", n, mb, with_ahead)
+            add(f"latent {label}: the same steps fed by the reader, read_ahead=0", n, mb, in_turn)
+            extra[label] = (alone, with_ahead, in_turn)
+    for label, (alone, with_ahead, in_turn) in extra.items():
+        a = statistics.median(alone)
+        for name, ts in (("read ahead", with_ahead), ("read_ahead=0", in_turn)):
+            console.print(
+                f"latent {label}: time the reader adds to the steps ({name}): "
+                f"{(statistics.median(ts) - a) * 1e3:.1f} ms of {a * 1e3:.1f} ms (medians)"
+            )
     if args.only == "latent":
         console.print(table)
         _print_ratios(console, ratios)

@@ -19,11 +19,15 @@ other small windows are read one by one the same way; windows of ``DIRECT_BYTES`
 scattered by ``LatentSlab`` straight into their batch slot (no staging copy; their per-sample cost
 is small beside their bytes). A batch that mixes in
 per-sample TrainSamples, or shards of other shapes, goes through ``collate`` unchanged.
+With a ``ReadAhead`` on the stager, time-major reads are only planned here and run in its thread;
+``settle`` hands each batch out once they ran, ``depth`` batches behind (``wpmodel.data.read_ahead``).
 """
 
 from __future__ import annotations
 
 import os
+import queue
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,31 +39,40 @@ from wpmodel.data.collate import _batch_buffer, collate
 from wpmodel.data.indexed import Ref, ShardWindows, ref_sample
 from wpmodel.data.json_list import JsonList
 from wpmodel.data.latent_slab import _TORCH, BatchPool, LatentSlab, _preadv_all
+from wpmodel.data.read_ahead import Job, ReadAhead
 from wpmodel.data.sample import TrainSample
 from wpmodel.data.shard_index import ShardIndex
 
 DIRECT_BYTES = 1 << 20  # CTHW: a latent window at least this big is read straight into its batch slot
 GAP_BYTES = 64 << 10  # TCHW: bytes between two windows read (and dropped) rather than split the read
+PENDING = "__reads_pending__"  # batch key: its latent reads were submitted to the read-ahead thread
 STAGE_BYTES = 256 << 10  # staged reads stay this small when they can, so the staging buffer stays in L2
 
 
 class LatentStager:
-    """Reads latent windows of indexed shards into batch slots through one reused buffer."""
+    """Reads latent windows of indexed shards into batch slots through one reused buffer; time-major
+    reads go to ``ahead``'s thread, ``depth`` batches ahead of the one handed out, when it is given."""
 
-    def __init__(self) -> None:
+    def __init__(self, ahead: ReadAhead | None = None, depth: int = 2) -> None:
         self._stage = np.empty(0, np.uint8)
         self._gap = np.empty(GAP_BYTES, np.uint8)  # what lies between two time-major windows
+        self.ahead = ahead if depth > 0 else None
+        self.depth = depth
+        self.done: queue.SimpleQueue = queue.SimpleQueue()  # one answer per batch submitted to ``ahead``
 
     def _buffer(self, nbytes: int) -> np.ndarray:
         if len(self._stage) < nbytes:
             self._stage = np.empty(nbytes, np.uint8)
         return self._stage
 
-    def read_run(self, dst: np.ndarray, win: ShardWindows, j0: int, count: int) -> None:
-        """Fill ``dst`` [count, L, C, h, w] with the windows of rows ``j0 .. j0 + count - 1``."""
+    def read_run(
+        self, dst: np.ndarray, win: ShardWindows, j0: int, count: int, reads: Job | None = None
+    ) -> None:
+        """Fill ``dst`` [count, L, C, h, w] with the windows of rows ``j0 .. j0 + count - 1``; time-major
+        windows are only planned, onto ``reads``, when it is given (``ReadAhead.submit`` runs them)."""
         index, rows, starts = win.index, win.rows, win.starts
         if index.time_major:
-            self._contiguous(dst, win, j0, count)
+            self._contiguous(dst, win, j0, count, reads)
         elif dst[0].nbytes >= DIRECT_BYTES:
             for b in range(count):
                 i, s = int(rows[j0 + b]), int(starts[j0 + b])
@@ -73,24 +86,31 @@ class LatentStager:
         else:
             self._staged(dst, index, int(rows[j0]), int(starts[j0]), win.stride or 0)
 
-    def _contiguous(self, dst: np.ndarray, win: ShardWindows, j0: int, count: int) -> None:
+    def _contiguous(
+        self, dst: np.ndarray, win: ShardWindows, j0: int, count: int, reads: Job | None = None
+    ) -> None:
         """Time-major windows of rows ``j0 ..`` straight into ``dst`` [count, L, C, h, w]: one ``preadv``
-        per stretch of windows with small gaps between them (the gap bytes go to a scratch buffer)."""
+        per stretch of windows with small gaps between them (the gap bytes go to a scratch buffer, one
+        per stager: nobody reads them). With ``reads`` the ``preadv`` calls are appended there instead."""
         at, n = win.at[j0 : j0 + count].tolist(), dst[0].nbytes
         flat = dst.reshape(count, -1).view(np.uint8)  # [count, bytes of a window]
-        gap = self._gap
+        gap, index = self._gap, win.index
+        planned = [] if reads is None else reads
         iov: list[np.ndarray] = []
         start = pos = at[0]
         for b in range(count):
             skip = at[b] - pos
             if skip and not 0 < skip <= len(gap):
-                _preadv_all(win.index.fd, iov, start, win.index.url)
+                planned.append((index, iov, start))
                 iov, start = [], at[b]
             elif skip:
                 iov.append(gap[:skip])
             iov.append(flat[b])
             pos = at[b] + n
-        _preadv_all(win.index.fd, iov, start, win.index.url)
+        planned.append((index, iov, start))
+        if reads is None:
+            for idx, buffers, offset in planned:
+                _preadv_all(idx.fd, buffers, offset, idx.url)
 
     def _staged(self, dst: np.ndarray, index: ShardIndex, i: int, s: int, stride: int) -> None:
         """Windows of ``len(dst)`` samples from sample ``i`` on, ``stride`` bytes apart in the tar, read
@@ -227,14 +247,42 @@ def _uniform_block(
     sizes = [len(b) for b in batches]
     parts = {name: t.split(sizes) for name, t in tensors.items()}  # per batch, views of the block's rows
     bf16, b0 = code == "BF16", 0
+    ahead = stager.ahead
     for k, (size, batch_runs) in enumerate(zip(sizes, _split_runs(runs, sizes), strict=True)):
         lat = _batch_buffer((size, L, C, h, w), torch.int16 if bf16 else _TORCH[code], pool)
         dst = lat.numpy()
+        reads: Job | None = [] if ahead is not None else None
         for win, j0, count, c0 in batch_runs:
-            stager.read_run(dst[c0 : c0 + count], win, j0, count)
+            stager.read_run(dst[c0 : c0 + count], win, j0, count, reads)
         batch = {"latents": lat.view(torch.bfloat16) if bf16 else lat}  # [size, L, C, h, w]
         batch.update({name: p[k] for name, p in parts.items()})
         batch["keys"], batch["meta"] = keys[b0 : b0 + size], JsonList(meta[b0 : b0 + size])
-        del lat, dst
-        yield batch
         b0 += size
+        del lat, dst
+        if reads is not None:  # an empty list too: one answer per marked batch keeps them in order
+            ahead.submit(reads, stager.done)
+            batch[PENDING] = True
+            del reads
+        yield batch
+
+
+def settle(batches: Iterator[dict[str, Any]], stager: LatentStager) -> Iterator[dict[str, Any]]:
+    """``batches`` in order, each once its queued latent reads have run, held back ``stager.depth``
+    batches so that the reads of the next ones run while this one is used (and while the next block's
+    samples are cut). Without a read-ahead thread the batches pass as they come."""
+    if stager.ahead is None:
+        yield from batches
+        return
+    pending: deque[dict[str, Any]] = deque()
+    for batch in batches:
+        pending.append(batch)
+        if len(pending) > stager.depth:
+            yield _settled(pending.popleft(), stager)
+    while pending:
+        yield _settled(pending.popleft(), stager)
+
+
+def _settled(batch: dict[str, Any], stager: LatentStager) -> dict[str, Any]:
+    if batch.pop(PENDING, False):
+        stager.ahead.wait(stager.done)
+    return batch

@@ -15,7 +15,8 @@ instead of per sample; other shards (no index, a stale one: counted in ``SkipCou
 take the per-sample path. ``use_index=False`` reads every shard per sample. Each process keeps the
 last 16 indexes it loaded across epochs (``IndexCache``: reused while neither file changed). Indexed batches are built
 ``block_bytes`` of latents at a time (``wpmodel.data.indexed_batch.iter_indexed_block``; 0: one by one):
-the same batches, in the same order.
+the same batches, in the same order. Their time-major latent reads run ``read_ahead`` batches ahead in
+a thread (``wpmodel.data.read_ahead``; 0: in the calling thread, as each batch is yielded).
 
 Each worker yields batches and, last, ``{"__stats__": SkipCounter.as_dict()}``; ``Loader`` strips those
 and merges them into ``Loader.stats`` (what was skipped, by reason).
@@ -38,8 +39,9 @@ from wids.wids_specs import load_dsdesc_and_resolve, urldir
 
 from wpmodel.data.collate import collate
 from wpmodel.data.indexed import indexed_samples
-from wpmodel.data.indexed_batch import LatentStager, block_batches, iter_indexed_block
+from wpmodel.data.indexed_batch import LatentStager, block_batches, iter_indexed_block, settle
 from wpmodel.data.latent_slab import BatchPool
+from wpmodel.data.read_ahead import ReadAhead
 from wpmodel.data.sample import CAPTION_DIM, SampleConfig, decode_sample
 from wpmodel.data.shard_index import IndexCache, IndexMismatch, is_indexable
 from wpmodel.data.stats import SkipCounter
@@ -47,6 +49,7 @@ from wpmodel.data.tar_reader import iter_samples
 
 STATS_KEY = "__stats__"
 BLOCK_BYTES = 32 << 20  # indexed latents: batches built together up to this many latent bytes
+READ_AHEAD = 2  # indexed time-major latents: batches whose reads run in a thread ahead of the one yielded
 Source = str | Path | Sequence[str | Path]
 
 
@@ -113,11 +116,16 @@ class ShardReader(IterableDataset):
         video_dtype: str = "uint8",
         use_index: bool = True,
         block_bytes: int = BLOCK_BYTES,
+        read_ahead: int = READ_AHEAD,
     ) -> None:
         super().__init__()
         if block_bytes < 0:
             raise ValueError(f"block_bytes must be >= 0, got {block_bytes}")
+        if read_ahead < 0:
+            raise ValueError(f"read_ahead must be >= 0, got {read_ahead}")
         self.block_bytes = block_bytes  # indexed latents: build this many bytes of batches at once
+        self.read_ahead = read_ahead  # indexed time-major latents: batches read ahead in a thread
+        self._ahead = ReadAhead()  # that thread (started on first use, in the process that uses it)
         self.use_index = use_index  # latents mode: read shards with a matching sidecar index by batch
         self._pool: BatchPool | None = None  # batch buffers of in-process iteration (not pickled)
         self._indexes = IndexCache()  # shard indexes kept across epochs (each process its own)
@@ -197,31 +205,34 @@ class ShardReader(IterableDataset):
             rng = random.Random(f"{self.seed}:{self.epoch}:{self.rank}:{worker}")
             samples = _shuffle(samples, self.shuffle_buffer, self.shuffle_buffer, rng=rng)
         if info is None and self._pool is None:  # in-process batches reuse their buffers, across epochs too
-            self._pool = BatchPool()
-        pool, stager = self._pool, LatentStager()
+            self._pool = BatchPool(keep=self.read_ahead + 3)  # queued + being filled + the consumer's
+        pool, stager = self._pool, LatentStager(self._ahead, self.read_ahead)
 
         def build(block: list[list[Any]]) -> Iterator[dict[str, Any]]:
             if indexed:
                 return iter_indexed_block(block, pool, stager, self.video_dtype)
             return (collate(items, self.video_dtype, pool) for items in block)
 
-        batch: list[Any] = []
-        block: list[list[Any]] = []  # full batches built together (indexed latents: up to block_bytes)
-        per_block = 1
-        for s in samples:
-            batch.append(s)
-            if len(batch) == self.batch_size:
-                if not block and indexed:
-                    per_block = block_batches(batch, self.block_bytes)
+        def batches() -> Iterator[dict[str, Any]]:
+            batch: list[Any] = []
+            block: list[list[Any]] = []  # full batches built together (indexed latents: up to block_bytes)
+            per_block = 1
+            for s in samples:
+                batch.append(s)
+                if len(batch) == self.batch_size:
+                    if not block and indexed:
+                        per_block = block_batches(batch, self.block_bytes)
+                    block.append(batch)
+                    batch = []
+                    if len(block) == per_block:
+                        yield from build(block)
+                        block = []
+            if batch and not self.drop_last:
                 block.append(batch)
-                batch = []
-                if len(block) == per_block:
-                    yield from build(block)
-                    block = []
-        if batch and not self.drop_last:
-            block.append(batch)
-        if block:
-            yield from build(block)
+            if block:
+                yield from build(block)
+
+        yield from settle(batches(), stager)  # read-ahead: each batch once its latents are in
         yield {STATS_KEY: counter.as_dict()}
 
 
