@@ -23,9 +23,42 @@ import numpy as np
 
 from .pieces import typical_step
 
-__all__ = ["rescale_legs", "still_runs"]
+__all__ = ["rescale_legs", "spread_collapsed", "still_runs"]
 
 MIN_STILL = 3  # consecutive pure-rotation pairs that make a turn on the spot
+TINY = 0.1  # a moving pair's step under this fraction of the typical step is a stall
+JUMP = 1.5  # a step over this many typical steps next to a stall covers the distance the stall skipped
+
+
+def spread_collapsed(pos: np.ndarray, moved: np.ndarray, v: float, lo: int, hi: int) -> int:
+    """Spread stalls of pairs ``lo .. hi - 1`` in place (module doc); the number of frames moved.
+
+    pos [S, 3] camera centres; moved [S-1] pairs of positioned frames whose matches did not fit a pure
+    rotation; v the walk's typical step. A stall is a run of moving pairs with steps < TINY * v; with one
+    moving pair > JUMP * v right after it (or right before it), the frames inside stall + jump are put at
+    even steps on the line between the frames at its two ends."""
+    step = np.linalg.norm(np.diff(pos, axis=0), axis=1)  # [S-1]
+    tiny, jump = moved & (step < TINY * v), moved & (step > JUMP * v)
+    done, i = 0, lo
+    while i < hi:
+        if not tiny[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < hi and tiny[j + 1]:
+            j += 1  # the stall is pairs i .. j
+        if j + 1 < hi and jump[j + 1]:
+            a, b = i, j + 2  # frames a .. b: pairs i .. j + 1
+        elif i - 1 >= lo and jump[i - 1]:
+            a, b = i - 1, j + 1
+        else:
+            i = j + 1
+            continue
+        t = np.arange(1, b - a)[:, None] / (b - a)  # [b - a - 1, 1]
+        pos[a + 1 : b] = pos[a] + t * (pos[b] - pos[a])
+        done += b - a - 1
+        i = b
+    return done
 
 
 def still_runs(pure: Sequence[bool], min_len: int = MIN_STILL) -> list[tuple[int, int]]:
@@ -89,6 +122,7 @@ def rescale_legs(
         centre, join = pos[a].copy(), pos[after0].copy()  # the turn's centre; where the later walk starts
         pos[after0:] = centre + s * (pos[after0:] - join)
         pos[a + 1 : after0] = centre  # the turn itself: one centre (its pairs only turned)
+        spread_collapsed(pos, steps, v_before, after0, after1)
         done += 1
     if not done:
         return c2w, 0

@@ -66,3 +66,65 @@ def test_no_turn_or_too_few_steps_leave_the_model_alone() -> None:
     sub = {k: c2w[k] for k in short}
     pure = [False, False, False, False, True, True, True]
     assert rescale_legs(sub, short, pure, [])[1] == 0
+
+
+def _line(steps: list[float]) -> np.ndarray:
+    """Camera centres [len(steps) + 1, 3] along x with the given steps."""
+    pos = np.zeros((len(steps) + 1, 3))
+    pos[1:, 0] = np.cumsum(steps)
+    return pos
+
+
+@pytest.mark.parametrize(
+    "steps, moved_frames",
+    [
+        ([0.1, 0.1, 0.0, 0.0, 0.0, 0.4, 0.1, 0.1], 3),  # a stall, then the jump that skips its distance
+        ([0.1, 0.4, 0.0, 0.0, 0.0, 0.1, 0.1, 0.1], 3),  # the jump first
+        ([0.0, 0.2, 0.1, 0.1, 0.1], 1),  # a stall of one pair at the walk's start
+    ],
+)
+def test_stalled_moving_frames_next_to_a_jump_are_spread_evenly(
+    steps: list[float], moved_frames: int
+) -> None:
+    from wpdata.poses.legs import spread_collapsed
+
+    pos = _line(steps)
+    moved = np.ones(len(steps), dtype=bool)
+    assert spread_collapsed(pos, moved, 0.1, 0, len(steps)) == moved_frames
+    assert np.allclose(pos[:, 0], 0.1 * np.arange(len(steps) + 1)) and not pos[:, 1:].any()
+
+
+def test_a_stall_without_a_jump_or_of_pairs_that_only_turned_is_kept() -> None:
+    from wpdata.poses.legs import spread_collapsed
+
+    for steps, moved in [
+        ([0.1, 0.0, 0.0, 0.1, 0.1], [True] * 5),  # the camera stopped: no distance to share out
+        ([0.1, 0.0, 0.0, 0.4, 0.1], [True, False, False, True, True]),  # those pairs only turned
+        ([0.1, 0.0, 0.0, 0.14, 0.1], [True] * 5),  # 1.4 steps is no jump
+    ]:
+        pos = _line(steps)
+        before = pos.copy()
+        assert spread_collapsed(pos, np.array(moved), 0.1, 0, len(steps)) == 0
+        assert np.array_equal(pos, before)
+    pos = _line([0.1, 0.0, 0.0, 0.4, 0.1])
+    assert spread_collapsed(pos, np.ones(5, dtype=bool), 0.1, 3, 5) == 0  # outside [lo, hi): not touched
+
+
+def test_walk_back_stalled_at_the_turn_centre_is_rescaled_and_spread() -> None:
+    """As estK seed 555's out-and-back room clip: after the turn the model leaves the first frames of
+    the walk back on the turn's centre, then jumps, and its walk back is 3x too long."""
+    n_out, n_turn, n_back = 6, 4, 8
+    x = np.concatenate([0.1 * np.arange(n_out), np.full(n_turn, 0.5), 0.5 - 0.1 * np.arange(1, n_back + 1)])
+    names = [f"{i:06d}.png" for i in range(len(x))]
+    model = x.copy()
+    after0 = n_out + n_turn - 1  # the turn's last frame: the walk back starts there
+    model[after0 + 1 : after0 + 3] = 0.5  # two frames stalled on the centre, then the jump
+    model[after0 + 1 :] = 0.5 + 3.0 * (model[after0 + 1 :] - 0.5)
+    c2w = {}
+    for i, name in enumerate(names):
+        c2w[name] = np.eye(4)
+        c2w[name][0, 3] = model[i]
+    pure = [n_out - 1 <= i < after0 for i in range(len(x) - 1)]
+    out, n = rescale_legs(c2w, names, pure, [[0, 1, 2], [11, 12, 13]])
+    got = np.array([out[k][0, 3] for k in names])
+    assert n == 1 and np.abs(got - x).max() < 1e-12, got
