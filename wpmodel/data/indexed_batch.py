@@ -58,7 +58,7 @@ class LatentStager:
         self._gap = np.empty(GAP_BYTES, np.uint8)  # what lies between two time-major windows
         self.ahead = ahead if depth > 0 else None
         self.depth = depth
-        self.done: queue.SimpleQueue = queue.SimpleQueue()  # one answer per batch submitted to ``ahead``
+        self.done: queue.SimpleQueue = queue.SimpleQueue()  # one answer per job submitted to ``ahead``
 
     def _buffer(self, nbytes: int) -> np.ndarray:
         if len(self._stage) < nbytes:
@@ -259,10 +259,10 @@ def _uniform_block(
         batch["keys"], batch["meta"] = keys[b0 : b0 + size], JsonList(meta[b0 : b0 + size])
         b0 += size
         del lat, dst
-        if reads is not None:  # an empty list too: one answer per marked batch keeps them in order
+        if reads:  # one answer per marked batch; settle waits for the marked ones, in order
             ahead.submit(reads, stager.done)
             batch[PENDING] = True
-            del reads
+        del reads
         yield batch
 
 

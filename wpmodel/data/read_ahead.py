@@ -1,13 +1,14 @@
 """A background thread that runs the latent reads of the next batches while this one is handed out.
 
-A batch of small time-major latents is a few ``preadv`` calls (the kernel copies from the page cache,
-with the GIL released) plus some Python that builds the batch (poses, keys, views: ~30 us a batch). Done
-one after the other, that Python made the reader 0.70x a raw read of the same bytes on small latents.
-Here the reads of batch k + 1 .. k + depth run in one thread while the caller builds and yields batch k,
-so on two cores the Python hides behind the copies, and in a trainer the copies run while the training
-step holds the main thread. Jobs run in submission order; each ``submit`` is answered by exactly one
-item on its ``done`` queue (None, or the exception the reads raised), so a caller that waits once per
-submitted batch gets its batches back in order. The thread drops its references to a batch's buffers
+A batch of time-major latents is a few ``preadv`` calls (the kernel copies from the page cache, with
+the GIL released) plus some Python that builds the batch (poses, keys, views: ~30 us a batch). Here the
+reads of batch k + 1 .. k + depth run in one thread while the caller uses batch k, so in a trainer the
+copies run during the training step (benchmarks/shard_read_speed.py --step-mm: the reader adds 4.7 ms
+instead of 27.2 ms to an epoch of 480p step stand-ins). Read on its own it gains little (480p 0.61x ->
+0.65x a raw read) or nothing (small latents ~0.75x either way): each answer needs the GIL back while the
+caller runs Python, and the copy itself runs slower beside it. Jobs run in submission order; each
+``submit`` is answered by exactly one item on its ``done`` queue (None, or the exception the reads
+raised), so a caller that waits once per submitted job gets its batches back in order. The thread drops its references to a batch's buffers
 before it answers, so a ``BatchPool`` can hand the buffer out again as soon as the consumer drops it.
 The thread is started in the process that first submits (DataLoader workers fork without it) and
 stops when the object is collected.
