@@ -194,6 +194,21 @@ _LOADERS: dict[tuple, Any] = {}  # one loader per configuration, reused epoch af
 _EPOCHS: dict[tuple, int] = {}
 
 
+def next_epoch(key: tuple, make: Callable[[], Any]) -> Any:
+    """The loader of configuration ``key`` (built by ``make`` on first use, then kept as a trainer keeps
+    it), set to its next epoch."""
+    if key not in _LOADERS:
+        _LOADERS[key] = make()
+    _EPOCHS[key] = _EPOCHS.get(key, -1) + 1
+    _LOADERS[key].set_epoch(_EPOCHS[key])
+    return _LOADERS[key]
+
+
+def _ahead(read_ahead: int | None) -> dict[str, int]:
+    """make_loader's read_ahead option; None: the reader's default."""
+    return {} if read_ahead is None else {"read_ahead": read_ahead}
+
+
 def through_reader(
     paths: list[Path],
     latents: bool,
@@ -204,10 +219,9 @@ def through_reader(
 ) -> int:
     """Samples of one epoch through the reader (the next epoch of this configuration's loader);
     ``read_ahead`` None: the reader's default."""
-    key = (tuple(paths), latents, batch, window, video_dtype, read_ahead)
-    if key not in _LOADERS:
-        extra = {} if read_ahead is None else {"read_ahead": read_ahead}
-        _LOADERS[key] = make_loader(
+    loader = next_epoch(
+        (tuple(paths), latents, batch, window, video_dtype, read_ahead),
+        lambda: make_loader(
             paths,
             batch,
             window_latents=window,
@@ -216,11 +230,9 @@ def through_reader(
             world_size=1,
             video_dtype=video_dtype,
             num_workers=WORKERS,
-            **extra,
-        )
-    loader = _LOADERS[key]
-    _EPOCHS[key] = _EPOCHS.get(key, -1) + 1
-    loader.set_epoch(_EPOCHS[key])
+            **_ahead(read_ahead),
+        ),
+    )
     n = sum(len(b["keys"]) for b in loader)
     if loader.stats.num_skipped:
         raise RuntimeError(f"reader skipped samples: {loader.stats.as_dict()}")
@@ -249,15 +261,12 @@ def through_batches(paths: list[Path], batch: int, window: int) -> list[dict[str
 
 def train_epoch(paths: list[Path], batch: int, window: int, read_ahead: int | None, matmuls: int) -> int:
     """One epoch of the training-step stand-in fed by the reader (its loader kept across epochs)."""
-    key = ("train", tuple(paths), batch, window, read_ahead)
-    if key not in _LOADERS:
-        extra = {} if read_ahead is None else {"read_ahead": read_ahead}
-        _LOADERS[key] = make_loader(
-            paths, batch, window_latents=window, latents=True, rank=0, world_size=1, **extra
-        )
-    loader = _LOADERS[key]
-    _EPOCHS[key] = _EPOCHS.get(key, -1) + 1
-    loader.set_epoch(_EPOCHS[key])
+    loader = next_epoch(
+        ("train", tuple(paths), batch, window, read_ahead),
+        lambda: make_loader(
+            paths, batch, window_latents=window, latents=True, rank=0, world_size=1, **_ahead(read_ahead)
+        ),
+    )
     return sum(train_step(b, matmuls) for b in loader)
 
 
@@ -324,7 +333,7 @@ def main() -> None:
             (f"latent {label}: reader read_ahead=0 / raw read (reused 4 MiB buffer)", raw, rd0, 0.9)
         )
         if args.step_mm:
-            held = [b for b in through_batches(shards, bs, shape[1])]
+            held = through_batches(shards, bs, shape[1])
             alone, with_ahead, in_turn = alternate(
                 r,
                 [
