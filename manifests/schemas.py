@@ -167,6 +167,10 @@ _FIELDS: dict[str, list[pa.Field]] = {
         # of consecutive sampled frames (deg; inf: a frame unregistered; wpdata.poses.auto_mapper)
         _f("rot_agreement_deg", _F64),
         _f("rot_agreement_high_deg", _F64),
+        # estimated: median / high quantile of the angle between the track's moves and the two-view directions
+        # of moving sampled pairs (deg; nan: no moving pair; wpdata.poses.motion_check)
+        _f("dir_agreement_deg", _F64),
+        _f("dir_agreement_high_deg", _F64),
         # estimated: walks after a turn on the spot whose scale the same-pace prior set (wpdata.poses.legs)
         _f("rescaled_legs", _I32),
         _f("pose_ate", _F64),  # estimated vs given poses: ATE after Sim(3) alignment / path length

@@ -118,6 +118,8 @@ class PoseActionStage(Stage):
             "pose_mapper": track.mapper,
             "rot_agreement_deg": track.rot_agreement_deg,
             "rot_agreement_high_deg": track.rot_agreement_high_deg,
+            "dir_agreement_deg": track.dir_agreement_deg,
+            "dir_agreement_high_deg": track.dir_agreement_high_deg,
             "rescaled_legs": int(track.rescaled_legs),
             "pose_ate": pose_ate,
             "scale": float(track.scale),

@@ -24,6 +24,7 @@ registered and no median depth.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -37,6 +38,7 @@ from wpdata.video import VideoError, iter_frames, probe, probe_image_sequence
 from .colmap_db import read_pair_matches
 from .focal import MIN_PAIRS
 from .interpolate import interpolate_poses, max_gap
+from .motion_check import DirectionAgreement, direction_agreement, pair_directions
 from .pieces import place_pieces
 from .rotations import chain_rotations, registered_groups, relative_rotation
 from .sfm import SfMResult, run_sfm
@@ -254,17 +256,58 @@ def _attempt(
     size: tuple[int, int],
     given_K: bool,
     K_proc: np.ndarray | None,
+    reuse_db: bool = False,
 ) -> tuple[SfMResult, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """One reconstruction in ``wd`` of the sampled frames in ``image_dir``: the SfM result and
-    ``_from_result``'s (c2w, registered, chained); raises PoseEstimationError."""
+    ``_from_result``'s (c2w, registered, chained); raises PoseEstimationError. reuse_db: ``wd`` holds a
+    copy of another attempt's database (features and matches)."""
     pw, ph = size
-    res = run_sfm(image_dir, names, wd, config, K_proc)
+    res = run_sfm(image_dir, names, wd, config, K_proc, reuse_db=reuse_db)
     if K_proc is None and not res.c2w and res.focal_rotation is not None:  # no model: K from the turns
         res.K = np.array([[res.focal_rotation, 0, pw / 2], [0, res.focal_rotation, ph / 2], [0, 0, 1.0]])
     K_rel = K_proc if given_K else (res.K if res.c2w or res.focal_rotation is not None else None)
     use = config.chain_rotations and K_rel is not None
     rel = _pair_rotations(wd / "database.db", names, K_rel) if use else None
     return res, _from_result(res, sampled, names, T, config, video, rel)
+
+
+def _direction_rival(
+    first: tuple[SfMResult, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    wd: Path,
+    config: SfMConfig,
+    args: tuple,
+    K_proc: np.ndarray | None,
+) -> tuple[tuple[SfMResult, tuple[np.ndarray, np.ndarray, np.ndarray]], DirectionAgreement | None]:
+    """The kept attempt (``first``, mapped in ``wd`` with ``config``) and its direction agreement
+    (`wpdata.poses.motion_check`), or GLOMAP's attempt on a copy of its database when the "auto" mapper kept
+    an incremental track whose moves disagree beyond `SfMConfig.auto_max_dir_deg` and GLOMAP's agree at
+    least `auto_min_gain` (a share) better. Rotation-only tracks are not judged (nothing moves)."""
+    res, (c2w, registered, _) = first
+    if not registered.any() or not (db := wd / "database.db").is_file():
+        return first, None
+    sampled, names = args[1], args[2]  # _attempt's arguments
+    dirs = pair_directions(
+        read_pair_matches(db, names, max_offset=2), K_proc if K_proc is not None else res.K
+    )
+    moves = direction_agreement(c2w[sampled], dirs, config.auto_quantile)
+    if (
+        config.mapper != "auto"
+        or res.mapper != "incremental"
+        or config.auto_max_dir_deg is None
+        or not moves.high_deg > config.auto_max_dir_deg
+    ):
+        return first, moves
+    rival_wd = wd / "global_rival"
+    rival_wd.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(db, rival_wd / "database.db")
+    try:
+        rival = _attempt(rival_wd, replace(config, mapper="global"), *args, reuse_db=True)
+    except PoseEstimationError:
+        return first, moves
+    rival_moves = direction_agreement(rival[1][0][sampled], dirs, config.auto_quantile)
+    if rival[0].mapper == "global" and rival_moves.high_deg <= (1.0 - config.auto_min_gain) * moves.high_deg:
+        return rival, rival_moves
+    return first, moves
 
 
 def estimate_poses(
@@ -306,6 +349,7 @@ def estimate_poses(
             raise PoseEstimationError(f"{video}: decoded {len(names)} of {len(sampled)} sampled frames")
         args = (wd / "images", sampled, names, T, video, (pw, ph), K is not None, K_proc)
         first, error = None, None  # (SfM result, (c2w, registered, chained)) of the kept model
+        kept = (wd, config)  # where and with what settings the kept model was mapped
         try:
             first = _attempt(wd, config, *args)
         except PoseEstimationError as e:
@@ -319,10 +363,11 @@ def estimate_poses(
             except PoseEstimationError:
                 tried = None
             if tried is not None and _guided_repairs(config, tried[1][1], registered, len(names)):
-                first = tried
+                first, kept = tried, (wd / name, fallback)
                 break
         if first is None:
             raise error
+        first, moves = _direction_rival(first, *kept, args, K_proc)
     res, (c2w, registered, chained) = first
     K_full = K if K is not None else scale_K(res.K, W / pw, H / ph)  # [3, 3]
     rotation_only = not registered.any()
@@ -343,4 +388,6 @@ def estimate_poses(
         rot_agreement_deg=agree.median_deg if agree else None,
         rot_agreement_high_deg=agree.high_deg if agree else None,
         rescaled_legs=res.rescaled_legs,
+        dir_agreement_deg=moves.median_deg if moves else None,
+        dir_agreement_high_deg=moves.high_deg if moves else None,
     )

@@ -22,7 +22,13 @@ import numpy as np
 import pycolmap
 from scipy.spatial.transform import Rotation, Slerp
 
-__all__ = ["chain_rotations", "consistent_registered", "registered_groups", "relative_rotation"]
+__all__ = [
+    "chain_rotations",
+    "consistent_registered",
+    "registered_groups",
+    "relative_motion",
+    "relative_rotation",
+]
 
 MIN_MATCHES = 20  # fewer inlier matches -> no rotation for the pair
 H_DOMINANT = 0.85  # homography inliers / essential inliers at or above this: rotation-dominant pair
@@ -41,10 +47,19 @@ def relative_rotation(x1: np.ndarray, x2: np.ndarray, K: np.ndarray) -> np.ndarr
     R_12 maps viewing rays of camera 2 into camera 1 (so c2w rotations satisfy R2 = R1 @ R_12); None
     when fewer than `MIN_MATCHES` matches are consistent with either model.
     """
+    return relative_motion(x1, x2, K)[0]
+
+
+def relative_motion(
+    x1: np.ndarray, x2: np.ndarray, K: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(R_12 [3, 3] as `relative_rotation`, the unit direction [3] of camera 2's centre in camera 1's
+    frame) from matched pixels; the direction is None for a rotation-dominant pair (no parallax to
+    measure it) and both are None with too few consistent matches."""
     x1 = np.asarray(x1, dtype=np.float64)
     x2 = np.asarray(x2, dtype=np.float64)
     if len(x1) < MIN_MATCHES:
-        return None
+        return None, None
     H, h_in = cv2.findHomography(x1, x2, cv2.RANSAC, 1.5, maxIters=2000, confidence=0.999)
     cam = pycolmap.Camera(model="PINHOLE", width=int(2 * K[0, 2]), height=int(2 * K[1, 2]),
                           params=[K[0, 0], K[1, 1], K[0, 2], K[1, 2]])  # fmt: skip
@@ -55,13 +70,17 @@ def relative_rotation(x1: np.ndarray, x2: np.ndarray, K: np.ndarray) -> np.ndarr
     n_h = int(h_in.sum()) if H is not None else 0
     n_e = int(rp["num_inliers"]) if rp is not None else 0
     if max(n_h, n_e) < MIN_MATCHES:
-        return None
+        return None, None
     if n_h >= H_DOMINANT * n_e:
         m = h_in.ravel().astype(bool)
         K_inv = np.linalg.inv(K)
         rot, _ = Rotation.align_vectors(_bearings(x1[m], K_inv), _bearings(x2[m], K_inv))  # b1 = R_12 b2
-        return rot.as_matrix()
-    return rp["cam2_from_cam1"].rotation.matrix().T  # x_cam2 = R x_cam1 -> R_12 = R.T
+        return rot.as_matrix(), None
+    pose = rp["cam2_from_cam1"]  # x_cam2 = R x_cam1 + t
+    R = pose.rotation.matrix()
+    centre = -R.T @ np.asarray(pose.translation, dtype=np.float64)  # camera 2's centre in camera 1
+    norm = float(np.linalg.norm(centre))
+    return R.T, (centre / norm if norm > 0 else None)  # R_12 = R.T
 
 
 def chain_rotations(

@@ -255,29 +255,40 @@ def _model_K(models: dict, K: np.ndarray | None) -> np.ndarray | None:
 
 
 def run_sfm(
-    image_dir: Path, names: list[str], work_dir: Path, config: SfMConfig, K: np.ndarray | None
+    image_dir: Path,
+    names: list[str],
+    work_dir: Path,
+    config: SfMConfig,
+    K: np.ndarray | None,
+    reuse_db: bool = False,
 ) -> SfMResult:
     """Reconstruct the images `names` in `image_dir` (no poses when no model was built).
 
     K [3, 3] (pixels, at the images' size) is held fixed when given, else one shared camera of
-    `config.camera_model` is estimated.
+    `config.camera_model` is estimated. reuse_db: `work_dir`'s database.db already holds the features and
+    matches of these images (a copy of another run's), so they are not extracted and matched again.
     """
     reader, extract, match, pairing, mapping = _options(config, K)
     db = work_dir / "database.db"
-    if db.exists():
+    if reuse_db and not db.is_file():
+        raise FileNotFoundError(f"reuse_db: no database at {db}")
+    if db.exists() and not reuse_db:
         db.unlink()
     sparse = work_dir / "sparse"
     sparse.mkdir(parents=True, exist_ok=True)
     cpu = pycolmap.Device.cpu
     pycolmap.set_random_seed(config.seed)
     with _quiet_colmap(config.verbose):
-        pycolmap.extract_features(
-            db, image_dir, image_names=names, camera_mode=pycolmap.CameraMode.SINGLE,
-            reader_options=reader, extraction_options=extract, device=cpu,
-        )  # fmt: skip
+        if not reuse_db:
+            pycolmap.extract_features(
+                db, image_dir, image_names=names, camera_mode=pycolmap.CameraMode.SINGLE,
+                reader_options=reader, extraction_options=extract, device=cpu,
+            )  # fmt: skip
         with contextlib.closing(pycolmap.Database.open(db)) as d:
             num_features = {im.name: d.num_keypoints_for_image(im.image_id) for im in d.read_all_images()}
-        if config.matching == "exhaustive":
+        if reuse_db:
+            pass
+        elif config.matching == "exhaustive":
             ex = pycolmap.ExhaustivePairingOptions()
             pycolmap.match_exhaustive(db, matching_options=match, pairing_options=ex, device=cpu)
         elif config.matching == "sequential":

@@ -76,6 +76,10 @@ class SfMConfig:
     auto_quantile: float = 0.9
     auto_max_deg: float = 0.5
     auto_min_gain: float = 0.25
+    # auto: an incremental track whose moves disagree with the two-view directions of moving pairs beyond this
+    # (deg, at auto_quantile; `wpdata.poses.motion_check`) is mapped by GLOMAP too, and GLOMAP's track replaces
+    # it when that quantile is at least auto_min_gain lower (None: never)
+    auto_max_dir_deg: float | None = 20.0
     # global mapper: pairs whose two-view rotation is off the chain of consecutive rotations by more than
     # this (deg, + 0.5 per link) are deleted (repeated texture; `wpdata.poses.pair_filter`); None: kept
     pair_check_deg: float | None = 5.0

@@ -27,6 +27,8 @@ _OPTIONAL = (
     "chained_fraction",
     "rot_agreement_deg",
     "rot_agreement_high_deg",
+    "dir_agreement_deg",
+    "dir_agreement_high_deg",
 )
 
 
@@ -52,6 +54,10 @@ class PoseTrack:
     # two-view relative rotation of consecutive sampled frames (wpdata.poses.auto_mapper; inf: unregistered)
     rot_agreement_deg: float | None = None
     rot_agreement_high_deg: float | None = None
+    # estimated: median / high quantile of the angle between the track's moves and the two-view directions of
+    # moving sampled pairs (wpdata.poses.motion_check; nan: no moving pair)
+    dir_agreement_deg: float | None = None
+    dir_agreement_high_deg: float | None = None
     rescaled_legs: int = 0  # estimated: walks after a turn on the spot put at the pace before it (poses.legs)
 
     def __post_init__(self) -> None:
