@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .auto_mapper import _rank
 from .rotations import relative_motion
 
 __all__ = ["DirectionAgreement", "direction_agreement", "pair_directions"]
@@ -63,5 +64,4 @@ def direction_agreement(
     if not errs:
         return DirectionAgreement(float("nan"), float("nan"), 0)
     e = np.sort(np.asarray(errs))  # [P]
-    k = min(max(int(np.ceil(quantile * len(e))) - 1, 0), len(e) - 1)  # nearest rank, as auto_mapper
-    return DirectionAgreement(float(np.median(e)), float(e[k]), len(e))
+    return DirectionAgreement(float(np.median(e)), _rank(e, quantile), len(e))

@@ -284,17 +284,15 @@ def run_sfm(
                 db, image_dir, image_names=names, camera_mode=pycolmap.CameraMode.SINGLE,
                 reader_options=reader, extraction_options=extract, device=cpu,
             )  # fmt: skip
+            if config.matching == "exhaustive":
+                ex = pycolmap.ExhaustivePairingOptions()
+                pycolmap.match_exhaustive(db, matching_options=match, pairing_options=ex, device=cpu)
+            elif config.matching == "sequential":
+                pycolmap.match_sequential(db, matching_options=match, pairing_options=pairing, device=cpu)
+            else:
+                raise ValueError(f"unknown matching {config.matching!r}; known: sequential, exhaustive")
         with contextlib.closing(pycolmap.Database.open(db)) as d:
             num_features = {im.name: d.num_keypoints_for_image(im.image_id) for im in d.read_all_images()}
-        if reuse_db:
-            pass
-        elif config.matching == "exhaustive":
-            ex = pycolmap.ExhaustivePairingOptions()
-            pycolmap.match_exhaustive(db, matching_options=match, pairing_options=ex, device=cpu)
-        elif config.matching == "sequential":
-            pycolmap.match_sequential(db, matching_options=match, pairing_options=pairing, device=cpu)
-        else:
-            raise ValueError(f"unknown matching {config.matching!r}; known: sequential, exhaustive")
         stats, pure_pairs = db_rotation_pairs(db, names)
         pure = float(np.mean(pure_pairs)) if pure_pairs else 0.0
         turning = focal_from_rotations(stats)[1]
