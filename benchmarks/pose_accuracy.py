@@ -89,6 +89,7 @@ def run_one(mp4: Path, gt: np.ndarray, gt_K: np.ndarray, give_K: bool, config: S
         "agree_high_deg": tr.rot_agreement_high_deg,
         "dir_median_deg": tr.dir_agreement_deg,
         "dir_high_deg": tr.dir_agreement_high_deg,
+        "repaired_jumps": tr.repaired_jumps,
         "gt_path": err["path_length"],
         "seconds": dt,
         "fps": len(gt) / dt,
@@ -119,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     kinds, modes = args.kinds.split(","), args.modes.split(",")
     config = SfMConfig(**json.loads(args.sfm))
     print(f"pose accuracy: {args.clips} clips {args.size} {args.fps:g} fps {args.seconds:g} s; {config}")
-    head = f"{'clip':<34} {'mode':<5} {'rot_med':>8} {'ATE%':>7} {'reg':>5} {'chain':>5} {'reproj':>6} {'f_err%':>6} {'mapper':>6} {'agree':>11} {'dir':>11} {'fr/s':>6}  pass"
+    head = f"{'clip':<34} {'mode':<5} {'rot_med':>8} {'ATE%':>7} {'reg':>5} {'chain':>5} {'reproj':>6} {'f_err%':>6} {'mapper':>6} {'agree':>11} {'dir':>11} {'jmp':>3} {'fr/s':>6}  pass"
     print(head)
     rows = []
     for i in range(args.clips):
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             if "rot_median_deg" in r:
                 print(f"{label:<34} {mode:<5} {r['rot_median_deg']:8.3f} {100 * r['ate_rel']:7.3f} "
                       f"{r['registered_fraction']:5.2f} {r['chained_fraction']:5.2f} {r['reproj_error']:6.3f} {100 * r['focal_rel_err']:6.2f} "
-                      f"{(r['mapper'] or '-')[:4]:>6} {_num(r['agree_median_deg'])}/{_num(r['agree_high_deg'])} {_num(r['dir_median_deg'])}/{_num(r['dir_high_deg'])} {r['fps']:6.2f}  {'yes' if r['ok'] else 'NO ' + r['why']}", flush=True)  # fmt: skip
+                      f"{(r['mapper'] or '-')[:4]:>6} {_num(r['agree_median_deg'])}/{_num(r['agree_high_deg'])} {_num(r['dir_median_deg'])}/{_num(r['dir_high_deg'])} {r['repaired_jumps']:3d} {r['fps']:6.2f}  {'yes' if r['ok'] else 'NO ' + r['why']}", flush=True)  # fmt: skip
             else:
                 print(f"{label:<34} {mode:<5} FAILED ({r['seconds']:.0f} s): {r['error']}", flush=True)
     code = 0

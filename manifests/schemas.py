@@ -173,6 +173,9 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("dir_agreement_high_deg", _F64),
         # estimated: walks after a turn on the spot whose scale the same-pace prior set (wpdata.poses.legs)
         _f("rescaled_legs", _I32),
+        # estimated: pairs of neighbouring views where the model's rotation jumped against the two-view
+        # rotations and the views after were turned back (wpdata.poses.rotation_jumps)
+        _f("repaired_jumps", _I32),
         _f("pose_ate", _F64),  # estimated vs given poses: ATE after Sim(3) alignment / path length
         _f("scale", _F64),  # factor applied to the translations (see scale_rule)
         _f("scale_rule", _STR),

@@ -121,6 +121,7 @@ class PoseActionStage(Stage):
             "dir_agreement_deg": track.dir_agreement_deg,
             "dir_agreement_high_deg": track.dir_agreement_high_deg,
             "rescaled_legs": int(track.rescaled_legs),
+            "repaired_jumps": int(track.repaired_jumps),
             "pose_ate": pose_ate,
             "scale": float(track.scale),
             "scale_rule": track.scale_rule,

@@ -7,7 +7,8 @@ by default incremental mapping, replaced by GLOMAP's model where that agrees cle
 consecutive pairs' two-view rotations, `wpdata.poses.auto_mapper`; a model registering less than
 `guided_below` of the frames is mapped again with guided matching (then, with no focal given or
 measured from turns, guided with a two-view focal) and replaced where that repairs it;
-settings in `wpdata.poses.sfm_config`). Sampled frames the largest
+settings in `wpdata.poses.sfm_config`). A model bent between two neighbouring views is turned back by
+the two-view rotations (`wpdata.poses.rotation_jumps`). Sampled frames the largest
 model did not register are interpolated when few (count and longest run are both bounded), else
 `PoseEstimationError` says why; then every clip frame gets a pose by interpolation between sampled
 frames (`registered` marks the sampled frames that were reconstructed).
@@ -28,6 +29,7 @@ import shutil
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -36,20 +38,14 @@ from wpdata.geometry import scale_K
 from wpdata.video import VideoError, iter_frames, probe, probe_image_sequence
 
 from .colmap_db import read_pair_matches
-from .focal import MIN_PAIRS
-from .interpolate import interpolate_poses, max_gap
-from .motion_check import DirectionAgreement, direction_agreement, pair_directions
-from .pieces import place_pieces
-from .rotations import chain_rotations, registered_groups, relative_rotation
+from .model_track import PoseEstimationError, track_from_model
+from .motion_check import DirectionAgreement, direction_agreement
+from .rotations import Motion, Pair, pair_motions
 from .sfm import SfMResult, run_sfm
 from .sfm_config import SfMConfig
 from .track import PoseTrack
 
 __all__ = ["PoseEstimationError", "SfMConfig", "estimate_poses", "sample_frames"]
-
-
-class PoseEstimationError(ValueError):
-    """Poses could not be estimated for a clip; the message gives the reason."""
 
 
 def sample_frames(num_frames: int, config: SfMConfig, fps: float | None = None) -> np.ndarray:
@@ -89,126 +85,15 @@ def _write_frames(video: Path, sampled: np.ndarray, size: tuple[int, int], out: 
     return names
 
 
-def _failure_reason(res: SfMResult, names: list[str], config: SfMConfig) -> str:
-    n = len(names)
-    poor = [k for k in names if res.num_features.get(k, 0) < config.min_features]
-    text = f"{len(poor)} of {n} sampled frames have < {config.min_features} SIFT features (textureless?)"
-    if not res.c2w:
-        why = (
-            text
-            if len(poor) > n // 2
-            else "no initial image pair (too little parallax: static or rotating camera?)"
-        )
-        return f"no reconstruction from {n} sampled frames: {why}"
-    return f"registered {len(res.c2w)} of {n} sampled frames" + (f"; {text}" if poor else "")
+class _Attempt(NamedTuple):
+    """One reconstruction turned into a track (`_attempt`)."""
 
-
-def _pair_rotations(db: Path, names: list[str], K: np.ndarray) -> list[np.ndarray | None]:
-    """R_{i, i+1} [3, 3] (rays of sampled frame i+1 in frame i) for consecutive sampled frames, or None."""
-    pairs = read_pair_matches(db, names, max_offset=1)
-    return [
-        relative_rotation(*pairs[(i, i + 1)], K) if (i, i + 1) in pairs else None
-        for i in range(len(names) - 1)
-    ]
-
-
-def _rotation_only(
-    res: SfMResult, sampled: np.ndarray, T: int, config: SfMConfig, rel: list[np.ndarray | None] | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """A camera that only turns (SfM finds no parallax): orientations chained from the first sampled frame,
-    one position; (c2w [T, 4, 4], registered [T], chained [T]) or None when the clip does not qualify."""
-    if (
-        rel is None
-        or any(r is None for r in rel)
-        or res.pure_rotation_fraction < config.rotation_only_fraction
-    ):
-        return None
-    if res.turning_pairs < MIN_PAIRS:  # a camera that stands still is refused, not "rotation-only"
-        return None
-    S = len(sampled)
-    known = np.zeros(S, dtype=bool)
-    known[0] = True
-    R, chained = chain_rotations(known, np.broadcast_to(np.eye(3), (S, 3, 3)), rel)  # [S, 3, 3]
-    c2w_s = np.broadcast_to(np.eye(4), (S, 4, 4)).copy()  # [S, 4, 4]
-    c2w_s[:, :3, :3] = R
-    chained_t = np.zeros(T, dtype=bool)
-    chained_t[sampled] = True
-    return interpolate_poses(sampled, c2w_s, T), np.zeros(T, dtype=bool), chained_t
-
-
-def _split_groups(
-    res: SfMResult, names: list[str], labels: np.ndarray
-) -> tuple[np.ndarray, list[tuple[dict[str, np.ndarray], float, float]]]:
-    """(registered [S]: the largest group of `registered_groups` labels [S], the other groups as pieces).
-
-    The other groups' rotations jump against the pair rotations where they join the largest group (a
-    turn the mapper bent), but each agrees with them inside itself, so it is placed like a separate
-    model (`place_pieces`): re-oriented by the chained rotations, at the main model's scale (one bundle
-    adjustment measured both)."""
-    sizes = np.bincount(labels[labels >= 0])
-    keep = int(sizes.argmax())
-    groups = [np.flatnonzero(labels == g) for g in range(len(sizes)) if g != keep]
-    pieces = [({names[i]: res.c2w[names[i]] for i in idx}, res.median_depth, 1.0) for idx in groups]
-    return labels == keep, pieces
-
-
-def _from_result(
-    res: SfMResult,
-    sampled: np.ndarray,
-    names: list[str],
-    T: int,
-    config: SfMConfig,
-    video: Path,
-    rel: list[np.ndarray | None] | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(c2w [T, 4, 4] for every frame, registered [T], chained [T]) or PoseEstimationError.
-
-    rel: pair rotations of consecutive sampled frames (`_pair_rotations`) or None (no chaining).
-    """
-    reg = np.array([k in res.c2w for k in names])  # [S]
-    pieces = res.pieces
-    if rel is not None and reg.sum() >= 2:
-        R_model = np.stack([res.c2w[k][:3, :3] if k in res.c2w else np.eye(3) for k in names])  # [S, 3, 3]
-        reg, split = _split_groups(res, names, registered_groups(reg, R_model, rel))
-        pieces = split + pieces
-    if (reg.sum() < 2 or reg.mean() < config.min_sfm_fraction) and (
-        out := _rotation_only(res, sampled, T, config, rel)
-    ) is not None:
-        return out
-    if not res.c2w:
-        raise PoseEstimationError(f"{video}: {_failure_reason(res, names, config)}")
-    if reg.sum() < 2 or reg.mean() < config.min_sfm_fraction:
-        raise PoseEstimationError(f"{video}: {_failure_reason(res, names, config)} ({reg.mean():.0%} < "
-                                  f"{config.min_sfm_fraction:.0%} needed)")  # fmt: skip
-    c2w_s = np.stack([res.c2w[k] for k, r in zip(names, reg, strict=True) if r])  # [R, 4, 4]
-    pos = np.arange(len(names))  # sampled positions as indices
-    c2w_all = interpolate_poses(pos[reg], c2w_s, len(names))  # [S, 4, 4]
-    chained = np.zeros(len(names), dtype=bool)  # [S]
-    if rel is not None and not reg.all():
-        R, chained = chain_rotations(reg, c2w_all[:, :3, :3], rel)  # [S, 3, 3], [S]
-        c2w_all[chained, :3, :3] = R[chained]
-        c2w_all, placed = place_pieces(c2w_all, reg | chained, reg, names, pieces, res.median_depth, rel,
-                                       config.piece_scale)  # fmt: skip
-        have = reg | placed  # frames with a position; the others are interpolated between them
-        for a in range(3):
-            c2w_all[:, a, 3] = np.interp(pos, pos[have], c2w_all[have, a, 3])
-    known = reg | chained
-    frac = float(known.mean())
-    if frac < config.min_registered_fraction:
-        raise PoseEstimationError(
-            f"{video}: {_failure_reason(res, names, config)}, {int(chained.sum())} more chained ({frac:.0%} < "
-            f"{config.min_registered_fraction:.0%} needed)"
-        )
-    if (gap := max_gap(known)) > config.max_interp_gap:
-        raise PoseEstimationError(
-            f"{video}: registered {int(reg.sum())} (+{int(chained.sum())} chained) of {len(names)} sampled "
-            f"frames but {gap} in a row are missing (> {config.max_interp_gap} may be interpolated)"
-        )
-    registered = np.zeros(T, dtype=bool)
-    registered[sampled[reg]] = True
-    chained_t = np.zeros(T, dtype=bool)
-    chained_t[sampled[chained]] = True
-    return interpolate_poses(sampled[known], c2w_all[known], T), registered, chained_t
+    res: SfMResult
+    c2w: np.ndarray  # [T, 4, 4]
+    registered: np.ndarray  # [T] bool
+    chained: np.ndarray  # [T] bool
+    motions: dict[Pair, Motion]  # two-view motions of sampled pairs, offsets 1 and 2 ({}: no K)
+    jumps: int  # rotation jumps repaired (`wpdata.poses.rotation_jumps`)
 
 
 def _guided_fallback(config: SfMConfig, registered: np.ndarray | None, n: int) -> bool:
@@ -257,42 +142,37 @@ def _attempt(
     given_K: bool,
     K_proc: np.ndarray | None,
     reuse_db: bool = False,
-) -> tuple[SfMResult, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """One reconstruction in ``wd`` of the sampled frames in ``image_dir``: the SfM result and
-    ``_from_result``'s (c2w, registered, chained); raises PoseEstimationError. reuse_db: ``wd`` holds a
-    copy of another attempt's database (features and matches)."""
+) -> _Attempt:
+    """One reconstruction in ``wd`` of the sampled frames in ``image_dir`` made a track (`track_from_model`);
+    raises PoseEstimationError. reuse_db: ``wd`` holds a copy of another attempt's database (features and
+    matches)."""
     pw, ph = size
     res = run_sfm(image_dir, names, wd, config, K_proc, reuse_db=reuse_db)
     if K_proc is None and not res.c2w and res.focal_rotation is not None:  # no model: K from the turns
         res.K = np.array([[res.focal_rotation, 0, pw / 2], [0, res.focal_rotation, ph / 2], [0, 0, 1.0]])
     K_rel = K_proc if given_K else (res.K if res.c2w or res.focal_rotation is not None else None)
-    use = config.chain_rotations and K_rel is not None
-    rel = _pair_rotations(wd / "database.db", names, K_rel) if use else None
-    return res, _from_result(res, sampled, names, T, config, video, rel)
+    motions = (
+        pair_motions(read_pair_matches(wd / "database.db", names, 2), K_rel) if K_rel is not None else {}
+    )
+    use = motions if config.chain_rotations and K_rel is not None else None
+    c2w, registered, chained, jumps = track_from_model(res, sampled, names, T, config, video, use)
+    return _Attempt(res, c2w, registered, chained, motions, jumps)
 
 
 def _direction_rival(
-    first: tuple[SfMResult, tuple[np.ndarray, np.ndarray, np.ndarray]],
-    wd: Path,
-    config: SfMConfig,
-    args: tuple,
-    K_proc: np.ndarray | None,
-) -> tuple[tuple[SfMResult, tuple[np.ndarray, np.ndarray, np.ndarray]], DirectionAgreement | None]:
+    first: _Attempt, wd: Path, config: SfMConfig, args: tuple
+) -> tuple[_Attempt, DirectionAgreement | None]:
     """The kept attempt (``first``, mapped in ``wd`` with ``config``) and its direction agreement
     (`wpdata.poses.motion_check`), or GLOMAP's attempt on a copy of its database when the "auto" mapper kept
     an incremental track whose moves disagree beyond `SfMConfig.auto_max_dir_deg` and GLOMAP's agree at
     least `auto_min_gain` (a share) better. Rotation-only tracks are not judged (nothing moves)."""
-    res, (c2w, registered, _) = first
-    if not registered.any() or not (db := wd / "database.db").is_file():
+    if not first.registered.any() or not (db := wd / "database.db").is_file():
         return first, None
-    sampled, names = args[1], args[2]  # _attempt's arguments
-    dirs = pair_directions(
-        read_pair_matches(db, names, max_offset=2), K_proc if K_proc is not None else res.K
-    )
-    moves = direction_agreement(c2w[sampled], dirs, config.auto_quantile)
+    sampled = args[1]  # _attempt's arguments
+    moves = direction_agreement(first.c2w[sampled], first.motions, config.auto_quantile)
     if (
         config.mapper != "auto"
-        or res.mapper != "incremental"
+        or first.res.mapper != "incremental"
         or config.auto_max_dir_deg is None
         or not moves.high_deg > config.auto_max_dir_deg
     ):
@@ -304,8 +184,8 @@ def _direction_rival(
         rival = _attempt(rival_wd, replace(config, mapper="global"), *args, reuse_db=True)
     except PoseEstimationError:
         return first, moves
-    rival_moves = direction_agreement(rival[1][0][sampled], dirs, config.auto_quantile)
-    if rival[0].mapper == "global" and rival_moves.high_deg <= (1.0 - config.auto_min_gain) * moves.high_deg:
+    rival_moves = direction_agreement(rival.c2w[sampled], first.motions, config.auto_quantile)
+    if rival.res.mapper == "global" and rival_moves.high_deg <= (1.0 - config.auto_min_gain) * moves.high_deg:
         return rival, rival_moves
     return first, moves
 
@@ -348,27 +228,27 @@ def estimate_poses(
         if len(names) != len(sampled):
             raise PoseEstimationError(f"{video}: decoded {len(names)} of {len(sampled)} sampled frames")
         args = (wd / "images", sampled, names, T, video, (pw, ph), K is not None, K_proc)
-        first, error = None, None  # (SfM result, (c2w, registered, chained)) of the kept model
+        first, error = None, None  # the kept model's _Attempt
         kept = (wd, config)  # where and with what settings the kept model was mapped
         try:
             first = _attempt(wd, config, *args)
         except PoseEstimationError as e:
             error = e
-        registered = first[1][1] if first else None
-        turn_focal = first is not None and first[0].focal_rotation is not None
+        registered = first.registered if first else None
+        turn_focal = first is not None and first.res.focal_rotation is not None
         weak = _guided_fallback(config, registered, len(names))
         for name, fallback in _fallbacks(config, K is not None or turn_focal) if weak else ():
             try:
                 tried = _attempt(wd / name, fallback, *args)
             except PoseEstimationError:
                 tried = None
-            if tried is not None and _guided_repairs(config, tried[1][1], registered, len(names)):
+            if tried is not None and _guided_repairs(config, tried.registered, registered, len(names)):
                 first, kept = tried, (wd / name, fallback)
                 break
         if first is None:
             raise error
-        first, moves = _direction_rival(first, *kept, args, K_proc)
-    res, (c2w, registered, chained) = first
+        first, moves = _direction_rival(first, *kept, args)
+    res, c2w, registered, chained = first[:4]
     K_full = K if K is not None else scale_K(res.K, W / pw, H / ph)  # [3, 3]
     rotation_only = not registered.any()
     agree = res.agreement.get(res.mapper)
@@ -388,6 +268,7 @@ def estimate_poses(
         rot_agreement_deg=agree.median_deg if agree else None,
         rot_agreement_high_deg=agree.high_deg if agree else None,
         rescaled_legs=res.rescaled_legs,
+        repaired_jumps=first.jumps,
         dir_agreement_deg=moves.median_deg if moves else None,
         dir_agreement_high_deg=moves.high_deg if moves else None,
     )

@@ -23,11 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .auto_mapper import _rank
-from .rotations import relative_motion
+from .rotations import Motion, Pair
 
-__all__ = ["DirectionAgreement", "direction_agreement", "pair_directions"]
-
-Pair = tuple[int, int]
+__all__ = ["DirectionAgreement", "direction_agreement"]
 
 
 @dataclass(frozen=True)
@@ -39,25 +37,15 @@ class DirectionAgreement:
     pairs: int  # evidence pairs judged
 
 
-def pair_directions(
-    pairs: dict[Pair, tuple[np.ndarray, np.ndarray]], K: np.ndarray
-) -> dict[Pair, np.ndarray]:
-    """Unit direction [3] of camera j's centre in camera i's frame for each pair (i, j) of matched pixels
-    (x_i [M, 2], x_j [M, 2]) that moved; rotation-dominant pairs and pairs with too few matches are left out."""
-    out = {}
-    for ij, (xi, xj) in sorted(pairs.items()):
-        direction = relative_motion(xi, xj, K)[1]
-        if direction is not None:
-            out[ij] = direction
-    return out
-
-
 def direction_agreement(
-    c2w: np.ndarray, directions: dict[Pair, np.ndarray], quantile: float = 0.9
+    c2w: np.ndarray, motions: dict[Pair, Motion], quantile: float = 0.9
 ) -> DirectionAgreement:
-    """Disagreement of a track c2w [S, 4, 4] (sampled frames, OpenCV) with `pair_directions`."""
+    """Disagreement of a track c2w [S, 4, 4] (sampled frames, OpenCV) with the directions of the pairs that
+    moved in `wpdata.poses.rotations.pair_motions` (rotation-dominant pairs have none)."""
     errs = []
-    for (i, j), d in sorted(directions.items()):
+    for (i, j), (_, d) in sorted(motions.items()):
+        if d is None:
+            continue
         move = c2w[i, :3, :3].T @ (c2w[j, :3, 3] - c2w[i, :3, 3])  # [3] in camera i
         n = float(np.linalg.norm(move))
         errs.append(90.0 if n == 0 else float(np.degrees(np.arccos(np.clip(move @ d / n, -1.0, 1.0)))))

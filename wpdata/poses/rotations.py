@@ -25,6 +25,7 @@ from scipy.spatial.transform import Rotation, Slerp
 __all__ = [
     "chain_rotations",
     "consistent_registered",
+    "pair_motions",
     "registered_groups",
     "relative_motion",
     "relative_rotation",
@@ -33,6 +34,9 @@ __all__ = [
 MIN_MATCHES = 20  # fewer inlier matches -> no rotation for the pair
 H_DOMINANT = 0.85  # homography inliers / essential inliers at or above this: rotation-dominant pair
 MAX_DISAGREE_DEG = 3.0  # SfM vs two-view relative rotation of neighbours beyond this: a break
+
+Pair = tuple[int, int]
+Motion = tuple[np.ndarray, "np.ndarray | None"]  # (R_ij [3, 3], unit direction [3] or None)
 
 
 def _bearings(x: np.ndarray, K_inv: np.ndarray) -> np.ndarray:
@@ -81,6 +85,17 @@ def relative_motion(
     centre = -R.T @ np.asarray(pose.translation, dtype=np.float64)  # camera 2's centre in camera 1
     norm = float(np.linalg.norm(centre))
     return R.T, (centre / norm if norm > 0 else None)  # R_12 = R.T
+
+
+def pair_motions(pairs: dict[Pair, tuple[np.ndarray, np.ndarray]], K: np.ndarray) -> dict[Pair, Motion]:
+    """`relative_motion` (R_ij, direction or None) of each pair (i, j) of matched pixels (x_i [M, 2],
+    x_j [M, 2]); pairs with too few consistent matches are left out."""
+    out = {}
+    for ij, (xi, xj) in sorted(pairs.items()):
+        R, direction = relative_motion(xi, xj, K)
+        if R is not None:
+            out[ij] = (R, direction)
+    return out
 
 
 def chain_rotations(

@@ -59,6 +59,7 @@ class PoseTrack:
     dir_agreement_deg: float | None = None
     dir_agreement_high_deg: float | None = None
     rescaled_legs: int = 0  # estimated: walks after a turn on the spot put at the pace before it (poses.legs)
+    repaired_jumps: int = 0  # estimated: rotation jumps between neighbours turned out (poses.rotation_jumps)
 
     def __post_init__(self) -> None:
         self.c2w = np.asarray(self.c2w, dtype=np.float64)
@@ -105,6 +106,7 @@ def save_track(path: str | os.PathLike, track: PoseTrack) -> Path:
         scale_rule=np.str_(track.scale_rule),
         mapper=np.str_(track.mapper or ""),
         rescaled_legs=np.int64(track.rescaled_legs),
+        repaired_jumps=np.int64(track.repaired_jumps),
         **{k: _opt(getattr(track, k)) for k in _OPTIONAL},
     )
 
@@ -136,6 +138,7 @@ def load_track(path: str | os.PathLike) -> PoseTrack:
             scale_rule=str(d.get("scale_rule", "none")),
             mapper=str(d["mapper"]) or None if "mapper" in d else None,
             rescaled_legs=int(d.get("rescaled_legs", 0)),
+            repaired_jumps=int(d.get("repaired_jumps", 0)),
             **{k: (None if math.isnan(v) else v) for k, v in opt.items()},
         )
     except ValueError as e:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from wpdata.poses.motion_check import direction_agreement, pair_directions
-from wpdata.poses.rotations import relative_motion, relative_rotation
+from wpdata.poses.motion_check import direction_agreement
+from wpdata.poses.rotations import pair_motions, relative_motion, relative_rotation
 from wpdata.synth import intrinsics
 
 from .test_pair_filter import _matches
@@ -48,12 +48,12 @@ def test_relative_motion_gives_the_direction_of_a_move_and_none_for_a_turn() -> 
 
 def test_the_true_track_agrees_and_a_misplaced_one_does_not() -> None:
     c2w = _walk_and_turn()
-    dirs = pair_directions(_pairs(c2w), K)
-    assert set(dirs) == {(i, j) for i in range(5) for j in (i + 1, i + 2) if j <= 5} | {
-        (4, 6)
-    }  # moving pairs
+    dirs = pair_motions(_pairs(c2w), K)
+    moving = {ij for ij, (_, d) in dirs.items() if d is not None}
+    assert moving == {(i, j) for i in range(5) for j in (i + 1, i + 2) if j <= 5} | {(4, 6)}
+    assert set(dirs) == {(i, j) for i in range(N) for j in (i + 1, i + 2) if j < N}  # all have a rotation
     good = direction_agreement(c2w, dirs)
-    assert good.pairs == len(dirs) and good.high_deg < 2.0 and good.median_deg <= good.high_deg
+    assert good.pairs == len(moving) and good.high_deg < 2.0 and good.median_deg <= good.high_deg
     sideways = c2w.copy()  # the same orientations, every step sideways (a piece placed with a wrong rotation)
     for i in range(1, N):
         step = c2w[i, :3, 3] - c2w[i - 1, :3, 3]
