@@ -20,15 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rotations import Motion, Pair
+from .rotations import Motion, Pair, _angle_deg
 
 __all__ = ["repair_jumps"]
 
 MIN_EVIDENCE = 2  # pairs across a cut needed to judge it (the consecutive pair and one more)
-
-
-def _angle_deg(R: np.ndarray) -> float:
-    return float(np.degrees(np.arccos(np.clip((np.trace(R) - 1.0) / 2.0, -1.0, 1.0))))
 
 
 def _disagreement(R_c2w: np.ndarray, motions: dict[Pair, Motion], i: int, j: int) -> float:
