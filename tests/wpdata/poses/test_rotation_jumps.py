@@ -28,17 +28,18 @@ def _relative_errors(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.degrees(Rotation.from_matrix(np.swapaxes(ra, 1, 2) @ rb).magnitude())
 
 
-def test_a_jump_in_the_turn_and_one_in_the_walk_are_turned_back() -> None:
+def test_a_jump_in_the_turn_is_turned_back_and_one_in_the_walk_is_not_judged() -> None:
     truth = _walk_and_turn()
     motions = pair_motions(_pairs(truth), K)
     reg = np.ones(N, dtype=bool)
-    bent = _bent(_bent(truth, 6, 2.0), 2, -1.5)  # in the turn on the spot (6, 7) and the walk (2, 3)
-    assert _relative_errors(truth, bent).max() > 1.4
+    bent = _bent(truth, 6, 2.0)  # in the turn on the spot (6, 7)
+    assert _relative_errors(truth, bent).max() > 1.9
     fixed, jumps = repair_jumps(bent, reg, motions, 1.0)
-    assert jumps == [2, 6]
+    assert jumps == [6]
     assert _relative_errors(truth, fixed).max() < 0.1
-    centres = fixed[:, :3, 3] - fixed[0, :3, 3]  # the walk's centres come back with the orientations
-    assert np.abs(centres - (truth[:, :3, 3] - truth[0, :3, 3])).max() < 0.01
+    np.testing.assert_allclose(fixed[:, :3, 3], truth[:, :3, 3], atol=1e-9)  # turned about the still centre
+    walk = _bent(truth, 2, -1.5)  # in the walk (2, 3), where a two-view rotation may be biased: left alone
+    assert repair_jumps(walk, reg, motions, 1.0)[1] == []
     same, none = repair_jumps(truth, reg, motions, 1.0)  # an unbent track is left as it is
     assert none == [] and np.array_equal(same, truth)
 
