@@ -83,9 +83,9 @@ class SfMConfig:
     # global mapper: pairs whose two-view rotation is off the chain of consecutive rotations by more than
     # this (deg, + 0.5 per link) are deleted (repeated texture; `wpdata.poses.pair_filter`); None: kept
     pair_check_deg: float | None = 5.0
-    # a pair of neighbouring registered views whose model rotation is off its two-view rotation by more than
-    # this (deg), confirmed by the second-next pairs across it, turns the views after it back
-    # (`wpdata.poses.rotation_jumps`; GLOMAP bends out-and-back turns by 1-3 deg); None: never
+    # a pair of neighbouring registered views in a turn on the spot whose model rotation is off its two-view
+    # rotation by more than this (deg), confirmed by the second-next pairs across it, turns the views after
+    # it back (`wpdata.poses.rotation_jumps`; GLOMAP bends out-and-back turns by 1-3 deg); None: never
     jump_repair_deg: float | None = 1.0
     rotation_only_fraction: float = 0.9  # SfM fails, this share of neighbours only turn: rotation-only
     min_features: int = 64  # frames with fewer SIFT keypoints are reported as textureless
