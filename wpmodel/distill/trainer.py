@@ -214,11 +214,17 @@ def distill(
 
 
 def run_distill(cfg: DistillConfig, log: Callable[[str], None] | None = print) -> DistillResult:
-    """Initialise the process group from the environment, distil, and clean up."""
+    """Initialise the process group from the environment, distil, and clean up.
+
+    In a distributed run the result comes without its modules (``student``, ``critic``, ``ema``; the
+    weights are in the checkpoint): they are freed before the group is destroyed (``dist.cleanup``)."""
     from wpmodel.train.dist import cleanup
 
     info = init_distributed(cfg.dist.backend, cfg.train.device)
     try:
-        return distill(cfg, log=log, info=info)
+        result = distill(cfg, log=log, info=info)
+        if info.distributed:
+            result.student = result.critic = result.ema = None
+        return result
     finally:
         cleanup(info)

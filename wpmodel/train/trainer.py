@@ -206,11 +206,18 @@ def _full(t: torch.Tensor) -> torch.Tensor:
 
 
 def run_training(cfg: TrainConfig, log: Callable[[str], None] | None = print) -> TrainResult:
-    """Initialise the process group from the environment, train, and clean up."""
+    """Initialise the process group from the environment, train, and clean up.
+
+    In a distributed run the result comes without ``model`` and ``ema`` (the weights are in the
+    checkpoint): modules that hold the group's tensors are freed before the group is destroyed
+    (``wpmodel.train.dist.cleanup``)."""
     from wpmodel.train.dist import cleanup
 
     info = init_distributed(cfg.dist.backend, cfg.train.device)
     try:
-        return train(cfg, log=log, info=info)
+        result = train(cfg, log=log, info=info)
+        if info.distributed:
+            result.model = result.ema = None
+        return result
     finally:
         cleanup(info)

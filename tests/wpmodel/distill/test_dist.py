@@ -45,6 +45,7 @@ for name in ("ddp", "fsdp", "fsdp_resumed"):
     line = (f"rank {info.rank} of {info.world_size} {name} {kind}: steps {res.first_step}..{res.step} "
             f"losses {res.gen_losses}")
     (out / f"{name}_rank{info.rank}.txt").write_text(line)  # not stdout: the ranks' prints interleave
+    del res, nets, state  # the sharded modules go before the process group does (wpmodel.train.dist.cleanup)
 cleanup(info)
 """
 

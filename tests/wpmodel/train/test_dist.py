@@ -31,6 +31,7 @@ safetensors.torch.save_file(state, str(out / f"rank{info.rank}.safetensors"))
 summary = {"rank": info.rank, "world_size": info.world_size, "first_step": res.first_step, "step": res.step,
            "losses": list(res.losses)}
 (out / f"rank{info.rank}.json").write_text(json.dumps(summary))
+del res, state  # the FSDP model's tensors go before the process group does (wpmodel.train.dist.cleanup)
 cleanup(info)
 """
 
