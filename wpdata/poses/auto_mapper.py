@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .pair_filter import pair_rotations
-from .rotations import _angle_deg
+from .two_view import _angle_deg
 
 __all__ = ["Agreement", "agreement", "consecutive_rotations", "prefer"]
 

@@ -40,10 +40,10 @@ from wpdata.video import VideoError, iter_frames, probe, probe_image_sequence
 from .colmap_db import read_pair_matches
 from .model_track import PoseEstimationError, track_from_model
 from .motion_check import DirectionAgreement, direction_agreement
-from .rotations import Motion, Pair, pair_motions
 from .sfm import SfMResult, run_sfm
 from .sfm_config import SfMConfig
 from .track import PoseTrack
+from .two_view import Motion, Pair, pair_motions
 
 __all__ = ["PoseEstimationError", "SfMConfig", "estimate_poses", "sample_frames"]
 

@@ -18,9 +18,10 @@ from .focal import MIN_PAIRS
 from .interpolate import interpolate_poses, max_gap
 from .pieces import place_pieces
 from .rotation_jumps import repair_jumps
-from .rotations import Motion, Pair, chain_rotations, registered_groups
+from .rotations import chain_rotations, registered_groups
 from .sfm import SfMResult
 from .sfm_config import SfMConfig
+from .two_view import Motion, Pair
 
 __all__ = ["PoseEstimationError", "failure_reason", "track_from_model"]
 
@@ -101,7 +102,7 @@ def track_from_model(
     """(c2w [T, 4, 4] for every frame, registered [T], chained [T], rotation jumps repaired) or
     PoseEstimationError.
 
-    motions: two-view motions of sampled pairs (`wpdata.poses.rotations.pair_motions`, offsets 1 and 2) or
+    motions: two-view motions of sampled pairs (`wpdata.poses.two_view.pair_motions`, offsets 1 and 2) or
     None (no chaining, no jump repair).
     """
     rel = _consecutive(motions, len(names)) if motions is not None else None

@@ -2,7 +2,7 @@
 
 `wpdata.poses.auto_mapper` judges a model by its relative rotations; rotations cannot show misplaced
 positions. The essential matrix of a pair of views that moved (not rotation-dominant,
-`wpdata.poses.rotations.relative_motion`) also gives the direction of the second camera's centre in the
+`wpdata.poses.two_view.relative_motion`) also gives the direction of the second camera's centre in the
 first camera's frame, from that pair's matches alone. A track's *direction disagreement* on pair (i, j)
 is the angle between that direction and the track's own, R_i^T (c_j - c_i) (90 deg where the track does
 not move at all: it says nothing). `DirectionAgreement` holds the median and a high quantile over the
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .auto_mapper import _rank
-from .rotations import Motion, Pair
+from .two_view import Motion, Pair
 
 __all__ = ["DirectionAgreement", "direction_agreement"]
 
@@ -41,7 +41,7 @@ def direction_agreement(
     c2w: np.ndarray, motions: dict[Pair, Motion], quantile: float = 0.9
 ) -> DirectionAgreement:
     """Disagreement of a track c2w [S, 4, 4] (sampled frames, OpenCV) with the directions of the pairs that
-    moved in `wpdata.poses.rotations.pair_motions` (rotation-dominant pairs have none)."""
+    moved in `wpdata.poses.two_view.pair_motions` (rotation-dominant pairs have none)."""
     errs = []
     for (i, j), (_, d) in sorted(motions.items()):
         if d is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rotations import _angle_deg, relative_rotation
+from .two_view import _angle_deg, relative_rotation
 
 __all__ = ["inconsistent_pairs", "pair_rotations"]
 

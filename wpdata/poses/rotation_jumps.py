@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from .pieces import typical_step
-from .rotations import Motion, Pair, _angle_deg
+from .two_view import Motion, Pair, _angle_deg
 
 __all__ = ["repair_jumps"]
 
@@ -49,7 +49,7 @@ def repair_jumps(
 
     c2w: sampled frames' poses [S, 4, 4] (OpenCV c2w); registered [S] bool: views the model placed (only
     pairs of registered views are judged, and only they are evidence); motions: two-view motions of
-    sampled pairs (`wpdata.poses.rotations.pair_motions`, offsets 1 and 2).
+    sampled pairs (`wpdata.poses.two_view.pair_motions`, offsets 1 and 2).
     """
     out = np.asarray(c2w, dtype=np.float64).copy()
     reg = np.asarray(registered, dtype=bool)

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from wpdata.poses.motion_check import direction_agreement
-from wpdata.poses.rotations import pair_motions, relative_motion, relative_rotation
+from wpdata.poses.two_view import pair_motions, relative_motion, relative_rotation
 from wpdata.synth import intrinsics
 
 from .test_pair_filter import _matches

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from wpdata.poses.rotation_jumps import repair_jumps
-from wpdata.poses.rotations import pair_motions
+from wpdata.poses.two_view import pair_motions
 
 from .test_motion_check import K, N, _pairs, _walk_and_turn
 

@@ -1,21 +1,11 @@
-"""Two-view rotations, chaining them through unregistered frames, and dropping inconsistent SfM poses."""
+"""Chaining two-view rotations through unregistered frames, and dropping inconsistent SfM poses."""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from wpdata.poses.rotations import (
-    PLANE_SPREAD,
-    _bearings,
-    _spread,
-    chain_rotations,
-    consistent_registered,
-    registered_groups,
-    relative_motion,
-    relative_rotation,
-)
+from wpdata.poses.rotations import chain_rotations, consistent_registered, registered_groups
 from wpdata.synth import intrinsics
 
 K = intrinsics(640, 360)
@@ -47,49 +37,6 @@ def _pair(R2: np.ndarray, t2: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np
     x2_out = x2[ok] + noise[1]
     x2_out[:20] = rng.uniform(0, 360, (20, 2))  # a few wrong matches
     return x1[ok] + noise[0], x2_out
-
-
-def test_pure_rotation_pair_gives_its_rotation() -> None:
-    R = Rotation.from_euler("yxz", [6.0, 1.0, 0.5], degrees=True).as_matrix()  # c2w of view 2 (view 1 = I)
-    R12 = relative_rotation(*_pair(R, np.zeros(3)), K)
-    assert R12 is not None and _angle(R12, R) < 0.05
-
-
-def test_translating_pair_uses_the_essential_matrix() -> None:
-    R = Rotation.from_euler("yxz", [3.0, -1.0, 0.0], degrees=True).as_matrix()
-    R12 = relative_rotation(*_pair(R, np.array([0.6, 0.0, 0.3])), K)
-    assert R12 is not None and _angle(R12, R) < 0.2
-
-
-def test_walking_towards_a_wall_is_a_move_not_a_turn() -> None:
-    """A wall 2 m ahead, seen at 40 deg (and a few things before it), fits a homography while the camera
-    steps 15 cm forward and 3 cm aside and turns 0.5 deg; read as a turn, the step's parallax is taken for
-    rotation (1.2 deg off)."""
-    rng = np.random.default_rng(3)
-    wall = Rotation.from_euler("y", 40, degrees=True).as_matrix()
-    X = np.column_stack([rng.uniform(-4, 4, 4000), rng.uniform(-1.5, 1.5, 4000), np.zeros(4000)]) @ wall.T
-    X += [0.0, 0.0, 2.0]
-    X[:150] -= rng.uniform(0.2, 0.8, (150, 1)) * wall[:, 2]  # off the plane, towards the camera
-    c2 = np.eye(4)
-    c2[:3, :3] = Rotation.from_euler("y", 0.5, degrees=True).as_matrix()
-    c2[:3, 3] = [0.03, 0.0, 0.15]
-    x1, ok1 = _project(X, np.eye(4))
-    x2, ok2 = _project(X, c2)
-    ok = ok1 & ok2
-    x1, x2 = x1[ok] + rng.normal(0, 0.3, (ok.sum(), 2)), x2[ok]
-    H, inl = cv2.findHomography(x1, x2, cv2.RANSAC, 1.5)
-    K_inv, m = np.linalg.inv(K), inl.ravel().astype(bool)
-    assert _spread(H, K, K_inv) > PLANE_SPREAD  # a turn would be a scaled rotation
-    turn = Rotation.align_vectors(_bearings(x1[m], K_inv), _bearings(x2[m], K_inv))[0].as_matrix()
-    assert _angle(turn, c2[:3, :3]) > 1.0  # the reading a pure turn would give
-    R12, direction = relative_motion(x1, x2, K)
-    assert R12 is not None and _angle(R12, c2[:3, :3]) < 0.2
-    assert direction is None  # a plane's two motions differ in the sign of the step: none is claimed
-
-
-def test_too_few_matches_gives_none() -> None:
-    x = np.random.default_rng(0).uniform(0, 300, (10, 2))
-    assert relative_rotation(x, x + 1.0, K) is None
 
 
 def _yaw_track(n: int) -> np.ndarray:
