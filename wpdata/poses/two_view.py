@@ -162,7 +162,8 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 def _two_view(
     x1: np.ndarray, x2: np.ndarray, K: np.ndarray
 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-    """(R_12, direction, essential translation) of `two_view`, computed."""
+    """(R_12, direction, translation) of `two_view`, computed (the translation is the plane's for a move in
+    front of a plane, else the essential matrix's)."""
     if len(x1) < MIN_MATCHES:
         return None, None, None
     H, h_in = cv2.findHomography(x1, x2, cv2.RANSAC, 1.5, maxIters=2000, confidence=0.999)
