@@ -6,37 +6,8 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from wpdata.poses.rotations import chain_rotations, consistent_registered, registered_groups
-from wpdata.synth import intrinsics
 
-K = intrinsics(640, 360)
-
-
-def _angle(A: np.ndarray, B: np.ndarray) -> float:
-    return float(np.degrees(Rotation.from_matrix(A.T @ B).magnitude()))
-
-
-def _project(X: np.ndarray, c2w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels [N, 2] of world points X [N, 3] in a camera, and which are in front and inside the image."""
-    Xc = (X - c2w[:3, 3]) @ c2w[:3, :3]  # [N, 3]
-    x = Xc @ K.T
-    x = x[:, :2] / x[:, 2:3]
-    ok = (Xc[:, 2] > 0.1) & (x[:, 0] > 0) & (x[:, 0] < 640) & (x[:, 1] > 0) & (x[:, 1] < 360)
-    return x, ok
-
-
-def _pair(R2: np.ndarray, t2: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Matched pixels of random scene points seen from the origin camera and from (R2, t2)."""
-    rng = np.random.default_rng(seed)
-    X = np.column_stack([rng.uniform(-4, 4, 3000), rng.uniform(-2, 2, 3000), rng.uniform(2, 12, 3000)])
-    c1, c2 = np.eye(4), np.eye(4)
-    c2[:3, :3], c2[:3, 3] = R2, t2
-    x1, ok1 = _project(X, c1)
-    x2, ok2 = _project(X, c2)
-    ok = ok1 & ok2
-    noise = rng.normal(0, 0.3, (2, ok.sum(), 2))
-    x2_out = x2[ok] + noise[1]
-    x2_out[:20] = rng.uniform(0, 360, (20, 2))  # a few wrong matches
-    return x1[ok] + noise[0], x2_out
+from .test_two_view import _angle
 
 
 def _yaw_track(n: int) -> np.ndarray:
