@@ -53,9 +53,9 @@ class TwoView(NamedTuple):
 
     R: np.ndarray | None  # R_12 [3, 3]: rays of camera 2 in camera 1 (c2w rotations: R2 = R1 @ R_12)
     direction: np.ndarray | None  # unit [3]: camera 2's centre in camera 1 (None: no parallax read)
-    translation: (
-        np.ndarray | None
-    )  # the essential matrix's t [3] (x_cam2 = R x_cam1 + t), any pair that has one
+    # t [3] of x_cam2 = R_12^T x_cam1 + t: the plane's for a move in front of a plane, else the essential
+    # matrix's (also for a turn, where it is noise); None without either
+    translation: np.ndarray | None
 
 
 _MEMO: OrderedDict[bytes, TwoView] = OrderedDict()
@@ -103,10 +103,11 @@ def _plane_motion(
     seen = cv2.filterHomographyDecompByVisibleRefpoints(Rs, normals, rays(x1), rays(x2))
     if not n or seen is None or len(seen) == 0:
         return None
-    k = min(seen.ravel().tolist(), key=lambda k: _angle_deg(R_turn.T @ Rs[k].T))  # OpenCV's R: x2 = R x1 + t
+    off = {k: _angle_deg(R_turn.T @ Rs[k].T) for k in seen.ravel().tolist()}  # OpenCV's R: x2 = R x1 + t
+    k = min(off, key=off.get)
     t = np.asarray(ts[k], dtype=np.float64).ravel()
     norm = float(np.linalg.norm(t))
-    if _angle_deg(R_turn.T @ Rs[k].T) > PLANE_MAX_DEG or norm == 0:
+    if off[k] > PLANE_MAX_DEG or norm == 0:
         return None
     return np.asarray(Rs[k], dtype=np.float64).T, t / norm
 
